@@ -1,0 +1,284 @@
+"""Transactional outbox and its relay.
+
+A state change and the events it causes are written in one transaction; the relay
+publishes pending rows in windows with publisher confirms and ``mandatory``, and marks
+rows sent only once the broker has confirmed them. An unroutable event (returned by
+the broker) stays pending with its reason and is counted, never silently confirmed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import amqp
+from kombu import Connection
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.orm import Session
+
+from shared.bus.envelope import CONTENT_TYPE, Envelope
+from shared.bus.topology import EVENTS_EXCHANGE, dead_letter_exchange, events_exchange
+
+OUTBOX_TABLE = "fundlink_outbox"
+log = logging.getLogger(__name__)
+
+
+def outbox_table(metadata: MetaData) -> Table:
+    if OUTBOX_TABLE in metadata.tables:
+        return metadata.tables[OUTBOX_TABLE]
+    return Table(
+        OUTBOX_TABLE,
+        metadata,
+        Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+        Column("event_id", String(64), nullable=False, unique=True),
+        Column("event_type", String(200), nullable=False),
+        Column("routing_key", String(255), nullable=False),
+        Column("subject", String(200), nullable=False),
+        Column("headers", Text, nullable=False),
+        Column("body", LargeBinary, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("sent_at", DateTime(timezone=True), nullable=True, index=True),
+        Column("next_attempt_at", DateTime(timezone=True), nullable=False),
+        Column("attempts", Integer, nullable=False, default=0),
+        Column("last_error", Text, nullable=True),
+    )
+
+
+def add(session: Session, table: Table, envelope: Envelope) -> None:
+    """Stage a signed envelope in the caller's transaction."""
+    now = datetime.now(UTC)
+    session.execute(
+        insert(table).values(
+            event_id=envelope.id, event_type=envelope.type, routing_key=envelope.routing_key,
+            subject=envelope.subject, headers=json.dumps(envelope.amqp_headers(), sort_keys=True),
+            body=envelope.body, created_at=now, next_attempt_at=now, attempts=0,
+        )
+    )
+
+
+def backlog(session: Session, table: Table) -> tuple[int, float]:
+    """Pending rows and the age in seconds of the oldest one."""
+    count, oldest = session.execute(
+        select(func.count(), func.min(table.c.created_at)).where(table.c.sent_at.is_(None))
+    ).one()
+    if not oldest:
+        return int(count), 0.0
+    if oldest.tzinfo is None:
+        oldest = oldest.replace(tzinfo=UTC)
+    return int(count), max(0.0, (datetime.now(UTC) - oldest).total_seconds())
+
+
+@dataclass(frozen=True)
+class OutMessage:
+    key: object          # caller's handle (outbox row id)
+    message_id: str
+    exchange: str
+    routing_key: str
+    headers: dict
+    body: bytes
+    content_type: str = CONTENT_TYPE
+
+
+@dataclass
+class WindowResult:
+    sent: list[int] = field(default_factory=list)
+    unroutable: dict[int, str] = field(default_factory=dict)
+    nacked: list[int] = field(default_factory=list)
+    confirm_seconds: float = 0.0
+
+
+class ConfirmingPublisher:
+    """Publishes a window of messages, then waits for all their confirms at once.
+
+    nameko's dispatcher waits for each confirm in turn; one wait per window is what
+    lets the relay keep up with the broker.
+    """
+
+    def __init__(self, amqp_uri: str, confirm_timeout: float = 30.0):
+        self.amqp_uri = amqp_uri
+        self.confirm_timeout = confirm_timeout
+        self._conn: Connection | None = None
+        self._channel = None
+        self._acked: dict[int, bool] = {}
+        self._returned: dict[str, str] = {}
+
+    def _ensure(self):
+        if self._channel is not None:
+            return self._channel
+        conn = Connection(self.amqp_uri, heartbeat=30, connect_timeout=5)
+        conn.ensure_connection(max_retries=1)
+        channel = conn.channel()
+        channel.confirm_select()
+        channel.events["basic_ack"].add(self._on_ack)
+        channel.events["basic_nack"].add(self._on_nack)
+        channel.events["basic_return"].add(self._on_return)
+        events_exchange(channel).declare()
+        dead_letter_exchange(channel).declare()
+        self._conn, self._channel = conn, channel
+        self._next_tag = 1
+        return channel
+
+    def _settle(self, tag: int, multiple: bool, ok: bool) -> None:
+        tags = [t for t in self._acked if t <= tag and self._acked[t] is None] if multiple else [tag]
+        for t in tags:
+            self._acked[t] = ok
+
+    def _on_ack(self, delivery_tag, multiple):
+        self._settle(delivery_tag, multiple, True)
+
+    def _on_nack(self, delivery_tag, multiple):
+        self._settle(delivery_tag, multiple, False)
+
+    def _on_return(self, exc, exchange, routing_key, message):
+        mid = message.properties.get("message_id") if hasattr(message, "properties") else None
+        self._returned[str(mid)] = f"unroutable: no queue is bound for {routing_key!r} on {exchange!r} ({exc})"
+
+    def close(self) -> None:
+        conn, self._conn, self._channel = self._conn, None, None
+        if conn is not None:
+            try:
+                conn.release()
+            except Exception:  # noqa: BLE001 - closing a broken connection
+                log.debug("closing broken publisher connection", exc_info=True)
+
+    def publish_window(self, rows: list, exchange: str = EVENTS_EXCHANGE) -> WindowResult:
+        """Publish outbox rows (id, event_id, routing_key, headers json, body)."""
+        messages = [
+            OutMessage(row.id, row.event_id, exchange, row.routing_key, json.loads(row.headers), bytes(row.body))
+            for row in rows
+        ]
+        return self.publish(messages)
+
+    def publish(self, messages: list[OutMessage]) -> WindowResult:
+        """Publish with ``mandatory`` and wait for every confirm. Raises on connection loss."""
+        channel = self._ensure()
+        self._acked.clear()
+        self._returned.clear()
+        tag_to_msg: dict[int, OutMessage] = {}
+        started = time.monotonic()
+        try:
+            for m in messages:
+                msg = amqp.Message(
+                    body=m.body, content_type=m.content_type, delivery_mode=2,
+                    message_id=m.message_id, application_headers=m.headers,
+                )
+                channel.basic_publish(msg, exchange=m.exchange, routing_key=m.routing_key, mandatory=True)
+                tag_to_msg[self._next_tag] = m
+                self._acked[self._next_tag] = None
+                self._next_tag += 1
+            deadline = time.monotonic() + self.confirm_timeout
+            while any(v is None for v in self._acked.values()):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError(f"no confirm within {self.confirm_timeout}s")
+                try:
+                    self._conn.drain_events(timeout=min(remaining, 1.0))
+                except TimeoutError:
+                    continue
+        except Exception:
+            self.close()
+            raise
+        result = WindowResult(confirm_seconds=time.monotonic() - started)
+        for tag, m in tag_to_msg.items():
+            if m.message_id in self._returned:
+                result.unroutable[m.key] = self._returned[m.message_id]
+            elif self._acked.get(tag):
+                result.sent.append(m.key)
+            else:
+                result.nacked.append(m.key)
+        return result
+
+
+def _retry_delay(attempts: int) -> timedelta:
+    return timedelta(seconds=min(300, 2 ** min(attempts, 8)))
+
+
+class Relay:
+    """Moves pending outbox rows of one agency to the broker."""
+
+    def __init__(self, database, table: Table, publisher: ConfirmingPublisher, *, window: int = 500,
+                 observe: Callable[[WindowResult, list], None] | None = None):
+        self.database = database
+        self.table = table
+        self.publisher = publisher
+        self.window = window
+        self.observe = observe
+
+    def _claim(self, session: Session, now: datetime) -> list:
+        t = self.table
+        query = (
+            select(t.c.id, t.c.event_id, t.c.event_type, t.c.routing_key, t.c.headers, t.c.body, t.c.attempts)
+            .where(t.c.sent_at.is_(None), t.c.next_attempt_at <= now)
+            .order_by(t.c.id)
+            .limit(self.window)
+        )
+        if not self.database.is_sqlite:
+            # Several relay replicas may run; each takes rows nobody else holds.
+            query = query.with_for_update(skip_locked=True)
+        return list(session.execute(query))
+
+    def run_once(self) -> WindowResult:
+        now = datetime.now(UTC)
+        if self.database.is_sqlite:
+            # One relay per SQLite file: no row locks needed, and the agency's only
+            # write lock must not be held across the network round trip.
+            with self.database.transaction() as session:
+                rows = self._claim(session, now)
+            if not rows:
+                return WindowResult()
+            result = self.publisher.publish_window(rows)
+            with self.database.transaction() as session:
+                self._record(session, rows, result)
+        else:
+            with self.database.transaction() as session:
+                rows = self._claim(session, now)
+                if not rows:
+                    return WindowResult()
+                result = self.publisher.publish_window(rows)
+                self._record(session, rows, result)
+        if self.observe:
+            self.observe(result, rows)
+        return result
+
+    def _record(self, session: Session, rows: list, result: WindowResult) -> None:
+        t = self.table
+        now = datetime.now(UTC)
+        if result.sent:
+            session.execute(update(t).where(t.c.id.in_(result.sent)).values(sent_at=now, last_error=None))
+        attempts = {r.id: r.attempts for r in rows}
+        failed = {**result.unroutable, **{rid: "nacked by the broker" for rid in result.nacked}}
+        for row_id, reason in failed.items():
+            n = attempts[row_id] + 1
+            session.execute(
+                update(t).where(t.c.id == row_id).values(
+                    attempts=n, last_error=reason, next_attempt_at=now + _retry_delay(n)
+                )
+            )
+
+    def drain(self, max_windows: int = 1000) -> int:
+        """Publish until nothing is due; returns how many rows were confirmed."""
+        total = 0
+        for _ in range(max_windows):
+            result = self.run_once()
+            total += len(result.sent)
+            if not (result.sent or result.unroutable or result.nacked):
+                break
+        return total
