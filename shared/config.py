@@ -30,6 +30,15 @@ def _env(agency: str, name: str, default: str | None = None) -> str | None:
     return os.environ.get(f"{agency.upper()}_{name}") or os.environ.get(name) or default
 
 
+def agency_database_url(url: str, agency: str) -> str:
+    """Give each agency its own PostgreSQL schema when several share one database URL:
+    their outbox and inbox tables have the same names."""
+    if not url.startswith("postgresql") or "search_path" in url:
+        return url
+    sep = "&" if "?" in url else "?"
+    return f"{url}{sep}options=-csearch_path%3Dfl_{agency}"
+
+
 def var_dir() -> Path:
     return Path(os.environ.get("FUNDLINK_VAR_DIR", REPO_ROOT / "var"))
 
@@ -63,7 +72,8 @@ def settings_for(agency: str) -> Settings:
     return Settings(
         agency=agency,
         amqp_uri=_env(agency, "AMQP_URI", DEFAULT_AMQP_URI),
-        database_url=_env(agency, "DATABASE_URL", default_db),
+        database_url=os.environ.get(f"{agency.upper()}_DATABASE_URL")
+        or agency_database_url(os.environ.get("DATABASE_URL") or default_db, agency),
         web_address=_env(agency, "WEB_SERVER_ADDRESS", f"127.0.0.1:{DEFAULT_PORTS.get(agency, 8100)}"),
         keys_dir=keys,
         public_keys_dir=Path(_env(agency, "FUNDLINK_PUBLIC_KEYS_DIR", str(keys))),

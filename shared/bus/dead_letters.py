@@ -131,7 +131,8 @@ class DeadLetterQueue:
         found = [letter for letter in self.list(limit=100000) if letter.event_id == event_id]
         return found[0] if found else None
 
-    def replay(self, event_id: str | None = None, *, progress: Callable[[DeadLetter], None] | None = None) -> list[DeadLetter]:
+    def replay(self, event_id: str | None = None, *,
+               progress: Callable[[DeadLetter], None] | None = None) -> list[DeadLetter]:
         """Send matching dead letters back to their original queue, then ack them here."""
         publisher = ConfirmingPublisher(self.amqp_uri)
 

@@ -1,0 +1,471 @@
+"""The one place nameko meets the bus: entrypoints and dependency providers.
+
+Everything durable (envelope, signing, outbox, inbox, dead letters, contracts) is plain
+Python elsewhere; this module wires it into nameko 2.14. Two defaults of nameko are
+fixed here at the root:
+
+* nameko acks a delivery whose handler raised, and its QueueConsumer has no decode
+  error hook, so a bad message is dropped or kills the consumer. ``BusHandler``
+  retries up to the queue's delivery limit, then dead-letters with the reason; the
+  decode hook dead-letters undecodable or wrongly typed bodies.
+* nameko answers HTTP and acks messages *before* dependency providers commit. Here the
+  unit of work commits first, so a 202 or an ack always means "stored".
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from datetime import UTC, datetime, timedelta
+from functools import partial
+
+import eventlet
+from eventlet.event import Event
+from kombu import Connection
+from marshmallow import Schema
+from nameko.extensions import DependencyProvider, Entrypoint, SharedExtension
+from nameko.messaging import QueueConsumer
+from nameko.timer import Timer
+from nameko.web.handlers import HttpRequestHandler
+from sqlalchemy.exc import IntegrityError
+from werkzeug.wrappers import Response
+
+from shared.bus import inbox, outbox
+from shared.bus.catalogue import catalogue as load_catalogue
+from shared.bus.consumer import DeliveryCheck, Rejected
+from shared.bus.dead_letters import dead_letter_message
+from shared.bus.envelope import CONTENT_TYPE, new_envelope
+from shared.bus.signing import KeyRegistry, load_signer
+from shared.bus.topology import dead_letter_exchange, dead_letter_queue, dead_letter_queue_name, service_queue
+from shared.config import Settings
+from shared.db import Database
+from shared.http import error_response
+from shared.metrics import CONTENT_TYPE_LATEST, ServiceMetrics
+
+log = logging.getLogger(__name__)
+
+
+class Runtime(SharedExtension):
+    """Per-container state: settings, database, keys, catalogue, metrics and the relay."""
+
+    def setup(self):
+        self.ensure_setup()
+
+    def ensure_setup(self):
+        """Idempotent: entrypoints may be set up before this shared extension."""
+        if getattr(self, "_ready", False):
+            return
+        self._ready = True
+        cls = self.container.service_cls
+        self.settings: Settings = self.container.config["FUNDLINK"]
+        self.agency = self.settings.agency
+        if getattr(cls, "agency", None) != self.agency:
+            raise RuntimeError(f"service {cls.__name__} is for {cls.agency!r}, settings are for {self.agency!r}")
+        self.database = Database(self.settings.database_url)
+        metadata = cls.metadata
+        self.outbox = outbox.outbox_table(metadata)
+        self.inbox = inbox.inbox_table(metadata)
+        self.catalogue = load_catalogue()
+        self.signer = load_signer(self.agency, self.settings.keys_dir)
+        self.keys = KeyRegistry.from_directory(self.settings.public_keys_dir)
+        self.metrics = ServiceMetrics(self.agency)
+        self.check = DeliveryCheck(
+            self.agency, self.catalogue, self.keys, max_body_bytes=self.settings.max_body_bytes,
+            max_age=timedelta(days=self.settings.max_event_age_days),
+            max_skew=timedelta(seconds=self.settings.max_clock_skew_seconds),
+        )
+        self.dlq_publisher = outbox.ConfirmingPublisher(self.settings.amqp_uri)
+        self.relay = outbox.Relay(
+            self.database, self.outbox, outbox.ConfirmingPublisher(self.settings.amqp_uri),
+            window=self.settings.relay_window, observe=self._observe_window,
+        )
+        self.units: dict[object, UnitOfWork] = {}
+        self._wake = Event()
+        self._running = False
+
+    def start(self):
+        self._running = True
+        self.container.spawn_managed_thread(self._relay_loop, identifier="fundlink.relay")
+
+    def stop(self):
+        self._running = False
+        self.wake()
+        self.relay.publisher.close()
+        self.dlq_publisher.close()
+        self.database.dispose()
+
+    def kill(self):
+        self.stop()
+
+    # -- relay -------------------------------------------------------------------------
+    def wake(self):
+        if not self._wake.ready():
+            self._wake.send(True)
+
+    def _relay_loop(self):
+        backoff = 0.5
+        while self._running:
+            try:
+                result = self.relay.run_once()
+                backoff = 0.5
+                if result.sent or result.nacked:
+                    continue
+            except Exception as exc:  # noqa: BLE001 - broker or DB down: rows wait, then go
+                self.metrics.relay_errors.labels(self.agency).inc()
+                log.warning("outbox relay of %s failed (%s: %s); retrying in %.1fs",
+                            self.agency, type(exc).__name__, exc, backoff)
+                eventlet.sleep(backoff)
+                backoff = min(backoff * 2, 15)
+                continue
+            with eventlet.Timeout(self.settings.relay_poll_seconds, False):
+                self._wake.wait()
+            self._wake = Event()
+
+    def _observe_window(self, result: outbox.WindowResult, rows) -> None:
+        types = {r.id: r.event_type for r in rows}
+        for row_id in result.sent:
+            self.metrics.published_ok(types[row_id])
+        for row_id, reason in result.unroutable.items():
+            self.metrics.unroutable_event(types[row_id])
+            log.error("outbox row %s of %s stays pending: %s", row_id, self.agency, reason)
+        if result.sent:
+            self.metrics.confirm_latency.labels(self.agency).observe(result.confirm_seconds)
+
+    # -- dead letters ------------------------------------------------------------------
+    def dead_letter(self, message, *, queue: str, kind: str, reason: str, attempts: int) -> None:
+        """Copy to the DLQ with the reason (confirmed), then the caller acks. Raises if not confirmed."""
+        headers = dict(message.headers or {})
+        out = dead_letter_message(
+            self.agency, queue=queue, routing_key=message.delivery_info.get("routing_key", ""),
+            headers=headers, body=message.body, content_type=message.content_type,
+            kind=kind, reason=reason, attempts=attempts, message_id=message.properties.get("message_id"),
+        )
+        result = self.dlq_publisher.publish([out])
+        if not result.sent:
+            raise RuntimeError(f"dead-letter publish not confirmed: {result}")
+        self.metrics.dead_letter(str(headers.get("ce-type", "")), kind)
+        log.error("dead-lettered %s from %s: %s: %s", headers.get("ce-id"), queue, kind, reason)
+
+    def declare_dead_letter_queue(self) -> None:
+        with Connection(self.settings.amqp_uri, connect_timeout=5) as conn:
+            channel = conn.channel()
+            dead_letter_exchange(channel).declare()
+            dead_letter_queue(self.agency)(channel).declare()
+            channel.close()
+
+    # -- units of work -----------------------------------------------------------------
+    def unit_for(self, worker_ctx) -> UnitOfWork:
+        unit = self.units.get(worker_ctx)
+        if unit is None:
+            unit = self.units[worker_ctx] = UnitOfWork(self)
+        return unit
+
+    def settle(self, worker_ctx, exc_info):
+        """Commit (or roll back) the worker's unit of work; return the exc_info to report."""
+        unit = self.units.get(worker_ctx)
+        if unit is None:
+            return exc_info
+        if exc_info is not None:
+            unit.rollback()
+            return exc_info
+        try:
+            unit.commit()
+        except Exception as exc:  # noqa: BLE001 - reported to the entrypoint as a failure
+            unit.rollback()
+            return (type(exc), exc, exc.__traceback__)
+        return None
+
+    def release(self, worker_ctx) -> None:
+        unit = self.units.pop(worker_ctx, None)
+        if unit is not None:
+            unit.close()
+
+
+class UnitOfWork:
+    """A worker's transaction: its state changes and its outgoing events commit together."""
+
+    def __init__(self, runtime: Runtime):
+        self.runtime = runtime
+        self._session = None
+        self._lock = None
+        self.published = 0
+
+    @property
+    def session(self):
+        if self._session is None:
+            lock = self.runtime.database.write_lock()
+            lock.__enter__()
+            self._lock = lock
+            self._session = self.runtime.database.sessions()
+        return self._session
+
+    @property
+    def agency(self) -> str:
+        return self.runtime.agency
+
+    def publish(self, schema: type[Schema] | Schema, payload: dict, *, subject: str, correlation_id: str,
+                region: str) -> str:
+        """Validate against the producer's schema and stage the signed event in this transaction."""
+        schema_obj = schema() if isinstance(schema, type) else schema
+        event_type = type(schema_obj).event_type
+        spec = self.runtime.catalogue.event(event_type)
+        if spec.producer != self.agency:
+            raise RuntimeError(f"{self.agency} may not publish {event_type}; its producer is {spec.producer}")
+        data = schema_obj.dump(schema_obj.load(payload))
+        env = new_envelope(agency=self.agency, event_type=spec.type, data=data, subject=subject,
+                           correlation_id=correlation_id, region=region)
+        outbox.add(self.session, self.runtime.outbox, self.runtime.signer.sign_envelope(env))
+        self.published += 1
+        return env.id
+
+    def commit(self):
+        if self._session is not None:
+            self._session.commit()
+            if self.published:
+                self.runtime.wake()
+                self.published = 0
+
+    def rollback(self):
+        if self._session is not None:
+            self._session.rollback()
+            self.published = 0
+
+    def close(self):
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+        if self._lock is not None:
+            self._lock.__exit__(None, None, None)
+            self._lock = None
+
+
+class Storage(DependencyProvider):
+    """Injects the worker's UnitOfWork. Timers and RPC commit here; bus and HTTP
+    entrypoints commit earlier, before they ack or answer."""
+
+    runtime = Runtime()
+
+    def get_dependency(self, worker_ctx):
+        return self.runtime.unit_for(worker_ctx)
+
+    def worker_result(self, worker_ctx, result=None, exc_info=None):
+        exc = self.runtime.settle(worker_ctx, exc_info)
+        if exc is not None and exc_info is None:
+            log.error("commit failed for %s: %s", worker_ctx, exc[1])
+
+    def worker_teardown(self, worker_ctx):
+        self.runtime.release(worker_ctx)
+
+
+class SafeQueueConsumer(QueueConsumer):
+    """nameko's QueueConsumer with kombu's decode-error hook wired to the dead-letter queue."""
+
+    @property
+    def accept(self):
+        return [CONTENT_TYPE]
+
+    def get_consumers(self, consumer_cls, channel):
+        consumers = super().get_consumers(consumer_cls, channel)
+        for provider, consumer in self._consumers.items():
+            consumer.on_decode_error = partial(provider.handle_undecodable, self)
+        return consumers
+
+
+class BusHandler(Entrypoint):
+    """``@handles(event_type)``: verified, contract-checked, deduplicated delivery."""
+
+    queue_consumer = SafeQueueConsumer()
+    runtime = Runtime()
+
+    def __init__(self, event_type: str, **kwargs):
+        self.event_type = event_type
+        super().__init__(**kwargs)
+
+    def setup(self):
+        self.runtime.ensure_setup()
+        spec = self.runtime.catalogue.event(self.event_type)
+        if self.runtime.agency not in spec.consumers:
+            raise RuntimeError(f"{self.runtime.agency} is not a consumer of {spec.type} in the catalogue")
+        self.spec = spec
+        self.limit = self.runtime.settings.delivery_limit
+        self.queue = service_queue(self.runtime.agency, spec.routing_key, self.limit)
+        self.consumer_name = self.queue.name
+        self.queue_consumer.register_provider(self)
+
+    def start(self):
+        self.runtime.declare_dead_letter_queue()
+
+    def stop(self):
+        self.queue_consumer.unregister_provider(self)
+        super().stop()
+
+    # -- refusals before any handler runs ------------------------------------------------
+    def handle_undecodable(self, queue_consumer, message, exc):
+        reason = f"cannot decode body ({type(exc).__name__}: {exc})"
+        kind = "content_type" if "ContentDisallowed" in type(exc).__name__ else "undecodable"
+        self._refuse(message, kind, reason)
+
+    def _refuse(self, message, kind: str, reason: str, attempts: int = 1):
+        try:
+            self.runtime.dead_letter(message, queue=self.queue.name, kind=kind, reason=reason, attempts=attempts)
+        except Exception:  # noqa: BLE001 - could not park it: give it back, never drop it
+            log.exception("could not dead-letter; requeueing")
+            self.queue_consumer.requeue_message(message)
+            return
+        self.queue_consumer.ack_message(message)
+
+    def handle_message(self, body, message):
+        try:
+            env = self.runtime.check.open(message.headers, message.content_type, message.body)
+        except Rejected as rejected:
+            self._refuse(message, rejected.kind, rejected.reason)
+            return
+        try:
+            with self.runtime.database.transaction() as session:
+                seen = inbox.already_processed(session, self.runtime.inbox, self.consumer_name, env.id)
+        except Exception:  # noqa: BLE001 - database down: try again later
+            log.exception("inbox check failed; requeueing")
+            eventlet.sleep(1)
+            self.queue_consumer.requeue_message(message)
+            return
+        if seen:
+            self.runtime.metrics.consumed_ok(env.type, "duplicate")
+            self.queue_consumer.ack_message(message)
+            return
+        started = time.monotonic()
+        self.container.spawn_worker(
+            self, (env,), {}, context_data={"correlation_id": env.correlationid},
+            handle_result=partial(self.handle_result, message, env, started),
+        )
+
+    def handle_result(self, message, env, started, worker_ctx, result=None, exc_info=None):
+        runtime = self.runtime
+        if exc_info is None:
+            unit = runtime.unit_for(worker_ctx)
+            try:
+                inbox.record(unit.session, runtime.inbox, self.consumer_name, env)
+            except Exception as exc:  # noqa: BLE001
+                exc_info = (type(exc), exc, exc.__traceback__)
+        exc_info = runtime.settle(worker_ctx, exc_info)
+        runtime.release(worker_ctx)
+        runtime.metrics.handling.labels(runtime.agency, env.type).observe(time.monotonic() - started)
+        if exc_info is None:
+            runtime.metrics.consumed_ok(env.type)
+            self.queue_consumer.ack_message(message)
+            return result, exc_info
+        if isinstance(exc_info[1], IntegrityError) and self._seen(env):
+            runtime.metrics.consumed_ok(env.type, "duplicate")
+            self.queue_consumer.ack_message(message)
+            return result, None
+        attempt = int((message.headers or {}).get("x-delivery-count", 0)) + 1
+        error = f"{exc_info[0].__name__}: {exc_info[1]}"
+        runtime.metrics.last_failure.labels(runtime.agency, env.type, "in").set(time.time())
+        if attempt >= self.limit:
+            self._refuse(message, "handler_failed", f"{error} (after {attempt} attempts)", attempt)
+        else:
+            log.warning("handler for %s failed (attempt %s of %s): %s", env.id, attempt, self.limit, error)
+            eventlet.sleep(min(0.2 * 2 ** (attempt - 1), 5))
+            self.queue_consumer.requeue_message(message)
+        return result, exc_info
+
+    def _seen(self, env) -> bool:
+        with self.runtime.database.transaction() as session:
+            return inbox.already_processed(session, self.runtime.inbox, self.consumer_name, env.id)
+
+
+handles = BusHandler.decorator
+
+
+class Http(HttpRequestHandler):
+    """nameko's HTTP entrypoint that commits before answering and maps errors to reasons."""
+
+    runtime = Runtime()
+
+    def handle_result(self, event, worker_ctx, result, exc_info):
+        exc_info = self.runtime.settle(worker_ctx, exc_info)
+        self.runtime.release(worker_ctx)
+        event.send(result, exc_info)
+        return result, exc_info
+
+    def response_from_result(self, result):
+        if isinstance(result, Response):
+            return result
+        status, payload = (result if isinstance(result, tuple) else (200, result))
+        return Response(json.dumps(payload, ensure_ascii=False, default=str), status=status,
+                        mimetype="application/json")
+
+    def response_from_exception(self, exc):
+        status, body = error_response(exc, self.expected_exceptions or ())
+        if status >= 500:
+            log.error("unhandled error in %s", self.method_name, exc_info=exc)
+        return Response(json.dumps(body, ensure_ascii=False, default=str), status=status,
+                        mimetype="application/json")
+
+
+http = Http.decorator
+
+
+class AgencyService:
+    """Base for every agency's nameko service: storage, health, metrics and the watch timer.
+
+    Subclasses set ``name``, ``agency`` and ``metadata`` (their own models' metadata).
+    """
+
+    name = "agency"
+    agency = ""
+    metadata = None
+    db = Storage()
+
+    @http("GET", "/health")
+    def health(self, request):
+        runtime = self.db.runtime
+        checks, down = {}, []
+        try:
+            runtime.database.ping()
+            checks["database"] = "ok"
+        except Exception as exc:  # noqa: BLE001
+            checks["database"] = f"down: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
+            down.append("database")
+        try:
+            with Connection(runtime.settings.amqp_uri, connect_timeout=3) as conn:
+                channel = conn.channel()
+                depth = channel.queue_declare(dead_letter_queue_name(runtime.agency), passive=True).message_count
+                channel.close()
+            checks["broker"] = "ok"
+            checks["dead_letters"] = int(depth)
+        except Exception as exc:  # noqa: BLE001
+            checks["broker"] = f"down: {type(exc).__name__}: {exc}"
+            down.append("broker")
+        for name in ("database", "broker"):
+            runtime.metrics.up.labels(runtime.agency, name).set(0 if name in down else 1)
+        body = {"agency": runtime.agency, "status": "down" if down else "ok", "checks": checks}
+        if down:
+            body["message"] = f"{', '.join(down)} unreachable"
+            return 503, body
+        return 200, body
+
+    @http("GET", "/metrics")
+    def metrics(self, request):
+        return Response(self.db.runtime.metrics.exposition(), mimetype=CONTENT_TYPE_LATEST)
+
+    @Timer.decorator(interval=5)
+    def watch(self):
+        """Refresh gauges an operator alerts on: outbox backlog and dead-letter depth."""
+        runtime = self.db.runtime
+        with runtime.database.transaction() as session:
+            count, age = outbox.backlog(session, runtime.outbox)
+        runtime.metrics.outbox_backlog.labels(runtime.agency).set(count)
+        runtime.metrics.outbox_oldest_age.labels(runtime.agency).set(age)
+        try:
+            with Connection(runtime.settings.amqp_uri, connect_timeout=3) as conn:
+                channel = conn.channel()
+                depth = channel.queue_declare(dead_letter_queue_name(runtime.agency), passive=True).message_count
+                channel.close()
+            runtime.metrics.dlq_depth.labels(runtime.agency).set(depth)
+        except Exception:  # noqa: BLE001 - health reports the broker; keep the last value
+            log.debug("dead-letter depth unavailable", exc_info=True)
+        self.watch_deadlines(datetime.now(UTC))
+
+    def watch_deadlines(self, now: datetime) -> None:
+        """Agencies with statutory clocks override this to flag overdue items."""
