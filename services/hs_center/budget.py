@@ -1,0 +1,972 @@
+"""The handling center's (医保中心) side of the fund's money cycle: pure rules, no I/O.
+
+1. Budget draft compilation with tax's co-signature (HO-08), execution reports (HO-12), adjustment
+   proposals (HO-13) and final-accounts drafts (HO-14). The review chains themselves are tracked by
+   finance (``services/finance/domain.py``); this module is what the center decides and sends.
+2. Quarterly fund-use plans (HO-15, HO-16, §4.10): city/county plans are due before the 20th of the
+   prior quarter's 2nd month, the provincial consolidation before the 10th of its 3rd month. A city
+   with no plan by its deadline is flagged (:class:`FundUsePlanOverdue`) and left out of the
+   consolidation, which lists it in ``missing_regions``. A plan that arrives late is flagged too and,
+   unless the consolidation is told ``accept_late=True``, also left out: the figures reviewed are those
+   submitted by the deadline, and a latecomer needs a supplementary plan.
+3. Disbursement (HO-19): the provincial expenditure account pays the city/county expenditure
+   accounts by the 5th of the month, never beyond what finance allocated for that month and scheme
+   nor beyond the region's approved split.
+
+Money is ``int`` fen. Refusals raise a named :class:`DomainError` whose message says what to do.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import StrEnum
+from types import MappingProxyType
+from typing import ClassVar, Protocol, TypeVar
+
+from shared.deadlines import Deadline, day_of_month, end_of_month
+
+# --- common values ----------------------------------------------------------------------------------
+
+
+class DomainError(Exception):
+    """A handling-center rule refused the request. The message says what to do instead."""
+
+
+class InvalidAmount(DomainError): ...
+
+
+class InvalidPeriod(DomainError): ...
+
+
+class WrongActor(DomainError): ...
+
+
+class Scheme(StrEnum):
+    EMPLOYEE = "employee"  # employee insurance, maternity included (004:18-19)
+    RESIDENT = "resident"
+
+
+def _scheme(value: str) -> Scheme:
+    try:
+        return Scheme(value)
+    except ValueError:
+        raise DomainError(f"unknown scheme {value!r}; use 'employee' or 'resident'") from None
+
+
+def _fen(value: int, what: str, *, positive: bool = False, signed: bool = False) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidAmount(f"{what} must be an integer number of fen, got {value!r}")
+    if positive and value <= 0:
+        raise InvalidAmount(f"{what} must be more than 0 fen, got {value} fen")
+    if not signed and value < 0:
+        raise InvalidAmount(f"{what} must not be negative, got {value} fen")
+    return value
+
+
+def _aware(at: datetime, what: str = "at") -> datetime:
+    if not isinstance(at, datetime) or at.tzinfo is None or at.utcoffset() is None:
+        raise DomainError(f"{what} must be a timezone-aware datetime (e.g. tzinfo=SHANGHAI), got {at!r}")
+    return at
+
+
+def _actor(by: str, expected: str, what: str) -> None:
+    if by != expected:
+        raise WrongActor(f"{what} is done by {expected}; {by!r} cannot do it")
+
+
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
+
+
+def parse_month(month: str) -> tuple[int, int]:
+    found = _MONTH.match(month) if isinstance(month, str) else None
+    if not found:
+        raise InvalidPeriod(f"month {month!r} must be written YYYY-MM, e.g. '2027-01'")
+    return int(found[1]), int(found[2])
+
+
+def parse_quarter(quarter: str) -> tuple[int, int]:
+    found = _QUARTER.match(quarter) if isinstance(quarter, str) else None
+    if not found:
+        raise InvalidPeriod(f"quarter {quarter!r} must be written YYYY-Qn, e.g. '2027-Q1'")
+    return int(found[1]), int(found[2])
+
+
+def quarter_months(quarter: str) -> tuple[str, str, str]:
+    year, q = parse_quarter(quarter)
+    first = 3 * (q - 1) + 1
+    return (f"{year}-{first:02d}", f"{year}-{first + 1:02d}", f"{year}-{first + 2:02d}")
+
+
+def prior_quarter(quarter: str) -> str:
+    """The quarter in which the plan for ``quarter`` is applied for: ``"2027-Q1"`` → ``"2026-Q4"``."""
+    year, q = parse_quarter(quarter)
+    return f"{year - 1}-Q4" if q == 1 else f"{year}-Q{q - 1}"
+
+
+def _reasons(reasons: Iterable[str] | str) -> tuple[str, ...]:
+    items = (reasons,) if isinstance(reasons, str) else tuple(reasons)
+    return tuple(r.strip() for r in items if isinstance(r, str) and r.strip())
+
+
+# --- deadlines owed ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Obligation:
+    """Something a party owes by a deadline; ``met`` once done."""
+
+    what: str
+    party: str
+    deadline: Deadline
+    met: bool = False
+
+
+def open_deadlines(obligations: Iterable[Obligation]) -> tuple[Obligation, ...]:
+    """Obligations not yet met, soonest first."""
+    return tuple(sorted((o for o in obligations if not o.met), key=lambda o: (o.deadline.due_at, o.what)))
+
+
+def overdue(obligations: Iterable[Obligation], now: datetime) -> tuple[Obligation, ...]:
+    """Obligations not yet met whose deadline has passed at ``now``."""
+    return tuple(o for o in open_deadlines(obligations) if o.deadline.is_overdue(now))
+
+
+# --- 1. budget draft compilation (HO-08), execution (HO-12), adjustment (HO-13), final accounts (HO-14)
+
+
+class TaxCosignatureMissing(DomainError): ...
+
+
+class InvalidBudgetLines(DomainError): ...
+
+
+class NotDrafting(DomainError): ...
+
+
+class BudgetNotApproved(DomainError): ...
+
+
+class ReasonsRequired(DomainError): ...
+
+
+@dataclass(frozen=True)
+class BudgetLine:
+    """One scheme's revenue and expenditure; deltas (may be negative) in an adjustment proposal."""
+
+    scheme: Scheme
+    revenue_fen: int
+    expenditure_fen: int
+    balance_fen: int = 0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "scheme", _scheme(self.scheme))
+
+
+def _budget_lines(lines: Iterable[BudgetLine], *, signed: bool = False) -> tuple[BudgetLine, ...]:
+    lines = tuple(lines)
+    if not lines:
+        raise InvalidBudgetLines("give at least one scheme line (employee, resident)")
+    schemes = [line.scheme for line in lines]
+    if len(set(schemes)) != len(schemes):
+        raise InvalidBudgetLines(
+            f"one line per scheme, got {[s.value for s in schemes]}; merge the duplicates"
+        )
+    for line in lines:
+        for name in ("revenue_fen", "expenditure_fen", "balance_fen"):
+            _fen(getattr(line, name), f"{line.scheme.value} {name}", signed=signed)
+    return tuple(sorted(lines, key=lambda line: line.scheme.value))
+
+
+def _revenue(lines: Iterable[BudgetLine]) -> tuple[tuple[Scheme, int], ...]:
+    return tuple((line.scheme, line.revenue_fen) for line in lines)
+
+
+@dataclass(frozen=True)
+class BudgetCompilation:
+    """The center's working copy of a budget draft.
+
+    ``status``: ``drafting`` → ``submitted`` → (``drafting`` again when returned) → ``approved``.
+    ``tax_confirmed_revenue`` is the revenue tax co-signed; changing revenue afterwards voids it.
+    """
+
+    draft_id: str
+    year: int
+    region_code: str
+    tax_cosign_required: bool
+    lines: tuple[BudgetLine, ...]
+    status: str = "drafting"
+    tax_confirmed_revenue: tuple[tuple[Scheme, int], ...] | None = None
+    revision: int = 0
+    returned: tuple[str, ...] = ()
+
+    @property
+    def tax_cosigned(self) -> bool:
+        return self.tax_confirmed_revenue is not None and self.tax_confirmed_revenue == _revenue(self.lines)
+
+    def check_drafting(self) -> None:
+        if self.status != "drafting":
+            raise NotDrafting(
+                f"draft {self.draft_id} is {self.status}; it can be changed only after a reviewer returns it"
+            )
+
+    def line(self, scheme: str) -> BudgetLine:
+        for line in self.lines:
+            if line.scheme == scheme:
+                return line
+        raise InvalidBudgetLines(f"draft {self.draft_id} has no {scheme} line")
+
+
+@dataclass(frozen=True)
+class BudgetDraftSubmitted:
+    event_name: ClassVar[str] = "hs_center.budget_draft.submitted"
+    draft_id: str
+    year: int
+    region_code: str
+    lines: tuple[BudgetLine, ...]
+    tax_cosigned: bool
+    revision: int
+    at: datetime
+
+
+def compile_budget(
+    draft_id: str, year: int, region_code: str, lines: Iterable[BudgetLine], *, tax_cosign_required: bool
+) -> BudgetCompilation:
+    """Start a draft. Hainan needs tax's co-signature (004:22); Hengshui has no tax step (001:237)."""
+    return BudgetCompilation(draft_id, year, region_code, tax_cosign_required, _budget_lines(lines))
+
+
+def revise_lines(compilation: BudgetCompilation, lines: Iterable[BudgetLine]) -> BudgetCompilation:
+    """Change the figures while drafting; changed revenue needs tax's confirmation again."""
+    compilation.check_drafting()
+    return replace(compilation, lines=_budget_lines(lines))
+
+
+def record_tax_confirmation(compilation: BudgetCompilation, by: str, at: datetime) -> BudgetCompilation:
+    """Tax co-signed the revenue figures as they stand (tax.budget_draft.revenue_confirmed)."""
+    _aware(at)
+    _actor(by, "tax", "confirming the revenue figures")
+    compilation.check_drafting()
+    return replace(compilation, tax_confirmed_revenue=_revenue(compilation.lines))
+
+
+def submit_budget_draft(
+    compilation: BudgetCompilation, by: str, at: datetime
+) -> tuple[BudgetCompilation, BudgetDraftSubmitted]:
+    """HO-08: the center hands the draft to healthcare security."""
+    at = _aware(at)
+    _actor(by, "hs_center", "submitting the budget draft")
+    compilation.check_drafting()
+    if compilation.tax_cosign_required and not compilation.tax_cosigned:
+        raise TaxCosignatureMissing(
+            f"draft {compilation.draft_id} needs tax's co-signature on the revenue as it now stands; "
+            f"ask tax to confirm the revenue figures, then submit"
+        )
+    new = replace(compilation, status="submitted")
+    event = BudgetDraftSubmitted(
+        draft_id=compilation.draft_id,
+        year=compilation.year,
+        region_code=compilation.region_code,
+        lines=compilation.lines,
+        tax_cosigned=compilation.tax_cosigned,
+        revision=compilation.revision,
+        at=at,
+    )
+    return new, event
+
+
+def take_back_for_revision(
+    compilation: BudgetCompilation, returned_by: str, reasons: Iterable[str] | str, at: datetime
+) -> BudgetCompilation:
+    """A reviewer returned the draft: drafting again, under the next revision number."""
+    _aware(at)
+    if compilation.status != "submitted":
+        raise NotDrafting(
+            f"draft {compilation.draft_id} is {compilation.status}; only a submitted draft is returned"
+        )
+    why = _reasons(reasons)
+    if not why:
+        raise ReasonsRequired(f"a return of draft {compilation.draft_id} by {returned_by} must carry reasons")
+    return replace(compilation, status="drafting", revision=compilation.revision + 1, returned=why)
+
+
+def record_budget_approved(compilation: BudgetCompilation, at: datetime) -> BudgetCompilation:
+    """The chain has ended in approval; the center now executes the budget."""
+    _aware(at)
+    if compilation.status != "submitted":
+        raise NotDrafting(
+            f"draft {compilation.draft_id} is {compilation.status}; only a submitted draft is approved"
+        )
+    return replace(compilation, status="approved")
+
+
+def _check_approved(compilation: BudgetCompilation, what: str) -> None:
+    if compilation.status != "approved":
+        raise BudgetNotApproved(
+            f"{what} needs an approved budget; draft {compilation.draft_id} is {compilation.status}"
+        )
+
+
+def execution_report_deadline(quarter: str) -> Deadline:
+    """[design] HO-12 reports are quarterly (004:24 says "periodically"; 004:37 is quarterly); due by
+    the end of the month after the quarter."""
+    year, q = parse_quarter(quarter)
+    return end_of_month(year + 1, 1) if q == 4 else end_of_month(year, 3 * q + 1)
+
+
+@dataclass(frozen=True)
+class BudgetExecutionReported:
+    event_name: ClassVar[str] = "hs_center.budget_execution.reported"
+    draft_id: str
+    year: int
+    period: str
+    scheme: Scheme
+    revenue_fen: int
+    expenditure_fen: int
+    budget_revenue_fen: int
+    budget_expenditure_fen: int
+    at: datetime
+    late: bool
+
+
+def report_execution(
+    compilation: BudgetCompilation,
+    quarter: str,
+    scheme: str,
+    revenue_fen: int,
+    expenditure_fen: int,
+    by: str,
+    at: datetime,
+) -> BudgetExecutionReported:
+    """HO-12: year-to-date revenue and expenditure of one scheme against the approved budget."""
+    at = _aware(at)
+    _actor(by, "hs_center", "the center's execution report")
+    _check_approved(compilation, "an execution report")
+    year, _ = parse_quarter(quarter)
+    if year != compilation.year:
+        raise InvalidPeriod(
+            f"{quarter} is outside budget year {compilation.year}; report on that year's quarters"
+        )
+    line = compilation.line(scheme)
+    return BudgetExecutionReported(
+        draft_id=compilation.draft_id,
+        year=year,
+        period=quarter,
+        scheme=line.scheme,
+        revenue_fen=_fen(revenue_fen, "revenue"),
+        expenditure_fen=_fen(expenditure_fen, "expenditure"),
+        budget_revenue_fen=line.revenue_fen,
+        budget_expenditure_fen=line.expenditure_fen,
+        at=at,
+        late=execution_report_deadline(quarter).is_overdue(at),
+    )
+
+
+def execution_report_obligations(
+    compilation: BudgetCompilation, reported: Iterable[str] = ()
+) -> tuple[Obligation, ...]:
+    done = set(reported)
+    return tuple(
+        Obligation(
+            f"budget execution report {quarter}",
+            "hs_center",
+            execution_report_deadline(quarter),
+            quarter in done,
+        )
+        for quarter in (f"{compilation.year}-Q{q}" for q in range(1, 5))
+    )
+
+
+@dataclass(frozen=True)
+class BudgetAdjustmentProposed:
+    event_name: ClassVar[str] = "hs_center.budget_adjustment.proposed"
+    adjustment_id: str
+    draft_id: str
+    year: int
+    region_code: str
+    reason: str
+    deltas: tuple[BudgetLine, ...]
+    tax_cosigned: bool
+    at: datetime
+
+    @property
+    def delta_revenue_fen(self) -> int:
+        return sum(d.revenue_fen for d in self.deltas)
+
+    @property
+    def delta_expenditure_fen(self) -> int:
+        return sum(d.expenditure_fen for d in self.deltas)
+
+
+def propose_adjustment(
+    compilation: BudgetCompilation,
+    adjustment_id: str,
+    reason: str,
+    deltas: Iterable[BudgetLine],
+    at: datetime,
+    *,
+    tax_cosigned: bool = False,
+) -> BudgetAdjustmentProposed:
+    """HO-13: more spending or less revenue than approved; tax joins when revenue changes (004:25)."""
+    at = _aware(at)
+    _check_approved(compilation, "an adjustment")
+    deltas = _budget_lines(deltas, signed=True)
+    if not reason or not reason.strip():
+        raise ReasonsRequired(
+            "an adjustment proposal must say which special circumstance requires it (004:25)"
+        )
+    if all(d.revenue_fen == 0 and d.expenditure_fen == 0 for d in deltas):
+        raise InvalidBudgetLines("the proposal changes nothing; give the revenue or expenditure change")
+    if any(d.revenue_fen for d in deltas) and not tax_cosigned:
+        raise TaxCosignatureMissing(
+            "a change in revenue is proposed together with tax; get tax's co-signature"
+        )
+    return BudgetAdjustmentProposed(
+        adjustment_id=adjustment_id,
+        draft_id=compilation.draft_id,
+        year=compilation.year,
+        region_code=compilation.region_code,
+        reason=reason.strip(),
+        deltas=deltas,
+        tax_cosigned=tax_cosigned,
+        at=at,
+    )
+
+
+@dataclass(frozen=True)
+class FinalAccountsSubmitted:
+    event_name: ClassVar[str] = "hs_center.final_accounts.submitted"
+    draft_id: str
+    year: int
+    region_code: str
+    lines: tuple[BudgetLine, ...]
+    at: datetime
+
+    @property
+    def rolling_balance_fen(self) -> int:
+        return sum(line.balance_fen for line in self.lines)
+
+
+def submit_final_accounts(
+    draft_id: str, year: int, region_code: str, lines: Iterable[BudgetLine], by: str, at: datetime
+) -> FinalAccountsSubmitted:
+    """HO-14: the center compiles the final-accounts draft (actuals and rolling balance per scheme)."""
+    at = _aware(at)
+    _actor(by, "hs_center", "compiling the final-accounts draft")
+    return FinalAccountsSubmitted(draft_id, year, region_code, _budget_lines(lines), at)
+
+
+# --- 2. quarterly fund-use plans (HO-15, HO-16) -----------------------------------------------------
+
+
+class MonthOutsideQuarter(DomainError): ...
+
+
+class DuplicateLine(DomainError): ...
+
+
+class EmptyPlan(DomainError): ...
+
+
+class BasisRequired(DomainError): ...
+
+
+class UnexpectedRegion(DomainError): ...
+
+
+class DuplicatePlan(DomainError): ...
+
+
+class WrongQuarter(DomainError): ...
+
+
+class ConsolidationTooEarly(DomainError): ...
+
+
+def city_plan_deadline(quarter: str) -> Deadline:
+    """HO-15: before the 20th of the 2nd month of the quarter before ``quarter`` (004:34), inclusive."""
+    year, month = parse_month(quarter_months(prior_quarter(quarter))[1])
+    return day_of_month(year, month, 20)
+
+
+def consolidation_deadline(quarter: str) -> Deadline:
+    """HO-16: before the 10th of the 3rd month of the quarter before ``quarter`` (004:34), inclusive."""
+    year, month = parse_month(quarter_months(prior_quarter(quarter))[2])
+    return day_of_month(year, month, 10)
+
+
+@dataclass(frozen=True)
+class PlanLine:
+    month: str
+    scheme: Scheme
+    amount_fen: int
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "scheme", _scheme(self.scheme))
+        parse_month(self.month)
+        _fen(self.amount_fen, f"plan amount for {self.month} {self.scheme.value}")
+
+
+@dataclass(frozen=True)
+class RegionPlanLine:
+    region_code: str
+    month: str
+    scheme: Scheme
+    amount_fen: int
+
+
+@dataclass(frozen=True)
+class FundUsePlan:
+    """A city/county center's application for next quarter's money, per month × scheme."""
+
+    plan_id: str
+    quarter: str
+    region_code: str
+    lines: tuple[PlanLine, ...]
+    basis: str
+    submitted_at: datetime
+
+    @property
+    def late(self) -> bool:
+        return city_plan_deadline(self.quarter).is_overdue(self.submitted_at)
+
+    @property
+    def total_fen(self) -> int:
+        return sum(line.amount_fen for line in self.lines)
+
+
+@dataclass(frozen=True)
+class FundUsePlanSubmitted:
+    event_name: ClassVar[str] = "hs_center.fund_use_plan.submitted"
+    plan_id: str
+    quarter: str
+    region_code: str
+    lines: tuple[PlanLine, ...]
+    basis: str
+    submitted_at: datetime
+
+
+@dataclass(frozen=True)
+class FundUsePlanOverdue:
+    """Alert: a city/county plan was not in by its deadline."""
+
+    event_name: ClassVar[str] = "hs_center.fund_use_plan.overdue"  # [design] alert name
+    quarter: str
+    region_code: str
+    due_at: datetime
+    detected_at: datetime
+    submitted_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ConsolidatedPlan:
+    plan_id: str
+    quarter: str
+    lines: tuple[RegionPlanLine, ...]
+    missing_regions: tuple[str, ...]
+    consolidated_at: datetime
+
+    @property
+    def total_fen(self) -> int:
+        return sum(line.amount_fen for line in self.lines)
+
+
+@dataclass(frozen=True)
+class FundUsePlanConsolidated:
+    event_name: ClassVar[str] = "hs_center.fund_use_plan.consolidated"
+    plan_id: str
+    quarter: str
+    lines: tuple[RegionPlanLine, ...]
+    total_fen: int
+    missing_regions: tuple[str, ...]
+    at: datetime
+    late: bool
+
+
+def submit_plan(
+    plan_id: str,
+    quarter: str,
+    region_code: str,
+    lines: Iterable[PlanLine],
+    basis: str,
+    at: datetime,
+) -> tuple[FundUsePlan, tuple[FundUsePlanSubmitted | FundUsePlanOverdue, ...]]:
+    """HO-15: a city/county center applies for ``quarter``; a late plan also raises the overdue alert."""
+    at = _aware(at)
+    months = quarter_months(quarter)
+    lines = tuple(lines)
+    if not lines:
+        raise EmptyPlan(
+            f"the plan of {region_code} for {quarter} has no lines; give an amount per month and scheme"
+        )
+    keys = set()
+    for line in lines:
+        if line.month not in months:
+            raise MonthOutsideQuarter(f"{line.month} is not in {quarter} ({', '.join(months)})")
+        if (line.month, line.scheme) in keys:
+            raise DuplicateLine(f"the plan has two lines for {line.month} {line.scheme.value}; merge them")
+        keys.add((line.month, line.scheme))
+    if not basis or not basis.strip():
+        raise BasisRequired("a fund-use plan must name the budget line it draws on (basis)")
+    ordered = tuple(sorted(lines, key=lambda ln: (ln.month, ln.scheme.value)))
+    plan = FundUsePlan(plan_id, quarter, region_code, ordered, basis.strip(), at)
+    events: list[FundUsePlanSubmitted | FundUsePlanOverdue] = [
+        FundUsePlanSubmitted(plan_id, quarter, region_code, ordered, plan.basis, at)
+    ]
+    if plan.late:
+        events.append(FundUsePlanOverdue(quarter, region_code, city_plan_deadline(quarter).due_at, at, at))
+    return plan, tuple(events)
+
+
+def _on_time(plans: Iterable[FundUsePlan]) -> dict[str, FundUsePlan]:
+    return {p.region_code: p for p in plans if not p.late}
+
+
+def flag_late_plans(
+    quarter: str, expected_regions: Iterable[str], plans: Iterable[FundUsePlan], now: datetime
+) -> tuple[FundUsePlanOverdue, ...]:
+    """Once the deadline has passed, one alert per expected region without an on-time plan."""
+    now = _aware(now, "now")
+    deadline = city_plan_deadline(quarter)
+    if not deadline.is_overdue(now):
+        return ()
+    plans = [p for p in plans if p.quarter == quarter]
+    received = {p.region_code: p for p in plans}
+    on_time = _on_time(plans)
+    return tuple(
+        FundUsePlanOverdue(
+            quarter,
+            region,
+            deadline.due_at,
+            now,
+            received[region].submitted_at if region in received else None,
+        )
+        for region in sorted(set(expected_regions))
+        if region not in on_time
+    )
+
+
+def plan_obligations(
+    quarter: str, expected_regions: Iterable[str], plans: Iterable[FundUsePlan], consolidated: bool = False
+) -> tuple[Obligation, ...]:
+    received = {p.region_code for p in plans if p.quarter == quarter}
+    cities = tuple(
+        Obligation(
+            f"fund-use plan {quarter} from {region}",
+            f"hs_center:{region}",
+            city_plan_deadline(quarter),
+            region in received,
+        )
+        for region in sorted(set(expected_regions))
+    )
+    province = Obligation(
+        f"consolidated fund-use plan {quarter}",
+        "hs_center:province",
+        consolidation_deadline(quarter),
+        consolidated,
+    )
+    return (*cities, province)
+
+
+def consolidate(
+    plan_id: str,
+    quarter: str,
+    expected_regions: Iterable[str],
+    plans: Iterable[FundUsePlan],
+    at: datetime,
+    *,
+    accept_late: bool = False,
+) -> tuple[ConsolidatedPlan, FundUsePlanConsolidated]:
+    """HO-16: the provincial center consolidates the on-time plans; the others are ``missing_regions``."""
+    at = _aware(at)
+    expected = sorted(set(expected_regions))
+    plans = tuple(plans)
+    seen: set[str] = set()
+    for plan in plans:
+        if plan.quarter != quarter:
+            raise WrongQuarter(f"plan {plan.plan_id} is for {plan.quarter}, not {quarter}; leave it out")
+        if plan.region_code not in expected:
+            raise UnexpectedRegion(f"{plan.region_code} is not among the regions of this consolidation")
+        if plan.region_code in seen:
+            raise DuplicatePlan(f"two plans from {plan.region_code} for {quarter}; keep the one in force")
+        seen.add(plan.region_code)
+    deadline = city_plan_deadline(quarter)
+    if not deadline.is_overdue(at) and seen != set(expected):
+        waiting = ", ".join(r for r in expected if r not in seen)
+        raise ConsolidationTooEarly(
+            f"{waiting} may still submit until {deadline.due_at.isoformat()}; wait for the deadline "
+            f"or for every region's plan before consolidating"
+        )
+    included = [p for p in plans if accept_late or not p.late]
+    lines = tuple(
+        sorted(
+            (
+                RegionPlanLine(p.region_code, ln.month, ln.scheme, ln.amount_fen)
+                for p in included
+                for ln in p.lines
+            ),
+            key=lambda ln: (ln.month, ln.region_code, ln.scheme.value),
+        )
+    )
+    missing = tuple(r for r in expected if r not in {p.region_code for p in included})
+    result = ConsolidatedPlan(plan_id, quarter, lines, missing, at)
+    event = FundUsePlanConsolidated(
+        plan_id=plan_id,
+        quarter=quarter,
+        lines=lines,
+        total_fen=result.total_fen,
+        missing_regions=missing,
+        at=at,
+        late=consolidation_deadline(quarter).is_overdue(at),
+    )
+    return result, event
+
+
+# --- 3. disbursement to city/county expenditure accounts (HO-19) ------------------------------------
+
+
+class UnknownAccount(DomainError, LookupError): ...
+
+
+class InsufficientFunds(DomainError): ...
+
+
+class DuplicateAllocation(DomainError): ...
+
+
+class DuplicateDisbursement(DomainError): ...
+
+
+class NotInApprovedSplit(DomainError): ...
+
+
+class DisbursementExceedsApprovedSplit(DomainError): ...
+
+
+class DisbursementExceedsAllocation(DomainError): ...
+
+
+class AccountBook(Protocol):
+    """The ledger the service keeps (e.g. ``services.finance.domain.Ledger``): balances in fen and a
+    move that returns the new book."""
+
+    def balance(self, account: str) -> int: ...
+
+    def moved(self, from_account: str, to_account: str, amount_fen: int) -> AccountBook: ...
+
+
+Book = TypeVar("Book", bound=AccountBook)
+
+
+def provincial_expenditure_account(scheme: str) -> str:
+    return f"provincial_expenditure:{_scheme(scheme).value}"
+
+
+def expenditure_account(region_code: str, scheme: str) -> str:
+    """A city/county center's expenditure account for a scheme (004:19)."""
+    return f"expenditure:{region_code}:{_scheme(scheme).value}"
+
+
+def disbursement_deadline(month: str) -> Deadline:
+    """HO-19: the provincial expenditure account pays month M before the 5th of M (004:34), inclusive."""
+    year, m = parse_month(month)
+    return day_of_month(year, m, 5)
+
+
+@dataclass(frozen=True)
+class ApprovedLine:
+    """One line of finance's approved split (HO-17), as the provincial center received it."""
+
+    region_code: str
+    month: str
+    scheme: Scheme
+    amount_fen: int
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "scheme", _scheme(self.scheme))
+        parse_month(self.month)
+        _fen(self.amount_fen, f"approved amount for {self.region_code} {self.month}")
+
+
+@dataclass(frozen=True)
+class AllocationReceived:
+    event_name: ClassVar[str] = "hs_center.fund.allocation_received"
+    allocation_id: str
+    plan_id: str
+    month: str
+    scheme: Scheme
+    amount_fen: int
+    at: datetime
+
+
+@dataclass(frozen=True)
+class FundDisbursed:
+    event_name: ClassVar[str] = "hs_center.fund.disbursed"
+    disbursement_id: str
+    plan_id: str
+    month: str
+    region_code: str
+    scheme: Scheme
+    amount_fen: int
+    from_account: str
+    to_account: str
+    at: datetime
+    late: bool
+
+
+def _frozen(mapping: Mapping) -> Mapping:
+    return MappingProxyType(dict(mapping))
+
+
+@dataclass(frozen=True)
+class DisbursementBook:
+    """The provincial center's record for one quarter: approved split, allocations received, payments."""
+
+    plan_id: str
+    quarter: str
+    approved: Mapping[tuple[str, str, Scheme], int]
+    allocated: Mapping[tuple[str, Scheme], int] = field(default_factory=dict)
+    disbursed: Mapping[tuple[str, str, Scheme], int] = field(default_factory=dict)
+    allocation_ids: frozenset[str] = frozenset()
+    disbursement_ids: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        for name in ("approved", "allocated", "disbursed"):
+            object.__setattr__(self, name, _frozen(getattr(self, name)))
+
+    def allocated_for(self, month: str, scheme: str) -> int:
+        return self.allocated.get((month, _scheme(scheme)), 0)
+
+    def disbursed_for(self, month: str, scheme: str, region_code: str | None = None) -> int:
+        return sum(
+            amount
+            for (region, m, s), amount in self.disbursed.items()
+            if m == month and s == scheme and (region_code is None or region == region_code)
+        )
+
+    def check_can_disburse(self, region_code: str, month: str, scheme: Scheme, amount_fen: int) -> None:
+        key = (region_code, month, scheme)
+        if key not in self.approved:
+            raise NotInApprovedSplit(
+                f"the approved plan {self.plan_id} has no line for {region_code} {month} {scheme.value}; "
+                f"only approved lines are paid"
+            )
+        approved, paid = self.approved[key], self.disbursed.get(key, 0)
+        if paid + amount_fen > approved:
+            raise DisbursementExceedsApprovedSplit(
+                f"paying {amount_fen} fen to {region_code} for {month} {scheme.value} would bring it to "
+                f"{paid + amount_fen} fen, above its approved {approved} fen "
+                f"({approved - paid} fen still open); "
+                f"pay at most {approved - paid} fen"
+            )
+        allocated, out = self.allocated_for(month, scheme), self.disbursed_for(month, scheme)
+        if out + amount_fen > allocated:
+            raise DisbursementExceedsAllocation(
+                f"paying {amount_fen} fen for {month} {scheme.value} would bring payments to "
+                f"{out + amount_fen} fen, "
+                f"above the {allocated} fen finance allocated ({allocated - out} fen left); "
+                f"pay at most {allocated - out} fen or wait for finance's allocation"
+            )
+
+    def obligations(self) -> tuple[Obligation, ...]:
+        """One per approved region × month × scheme; met once paid in full."""
+        return tuple(
+            Obligation(
+                f"disburse {month} {scheme.value} to {region} (plan {self.plan_id})",
+                "hs_center:province",
+                disbursement_deadline(month),
+                self.disbursed.get((region, month, scheme), 0) >= amount,
+            )
+            for (region, month, scheme), amount in sorted(self.approved.items())
+            if amount > 0
+        )
+
+
+def open_disbursement_book(
+    plan_id: str, quarter: str, approved_lines: Iterable[ApprovedLine]
+) -> DisbursementBook:
+    months = quarter_months(quarter)
+    approved: dict[tuple[str, str, Scheme], int] = {}
+    for line in approved_lines:
+        if line.month not in months:
+            raise MonthOutsideQuarter(f"{line.month} is not in {quarter}; the approved split is per quarter")
+        key = (line.region_code, line.month, line.scheme)
+        if key in approved:
+            raise DuplicateLine(f"the approved split has two lines for {line.region_code} {line.month}")
+        approved[key] = line.amount_fen
+    return DisbursementBook(plan_id=plan_id, quarter=quarter, approved=approved)
+
+
+def receive_allocation(
+    book: DisbursementBook, allocation_id: str, month: str, scheme: str, amount_fen: int, at: datetime
+) -> tuple[DisbursementBook, AllocationReceived]:
+    """Record finance's allocation (HO-18) for a month of this quarter."""
+    at = _aware(at)
+    scheme = _scheme(scheme)
+    if allocation_id in book.allocation_ids:
+        raise DuplicateAllocation(f"allocation {allocation_id} is already recorded; do not book it twice")
+    if month not in quarter_months(book.quarter):
+        raise MonthOutsideQuarter(f"{month} is not in {book.quarter}; record it in that quarter's book")
+    _fen(amount_fen, "allocation amount", positive=True)
+    key = (month, scheme)
+    new = replace(
+        book,
+        allocated={**book.allocated, key: book.allocated.get(key, 0) + amount_fen},
+        allocation_ids=book.allocation_ids | {allocation_id},
+    )
+    return new, AllocationReceived(allocation_id, book.plan_id, month, scheme, amount_fen, at)
+
+
+def disburse(
+    book: DisbursementBook,
+    ledger: Book,
+    disbursement_id: str,
+    region_code: str,
+    month: str,
+    scheme: str,
+    amount_fen: int,
+    at: datetime,
+) -> tuple[DisbursementBook, Book, FundDisbursed]:
+    """HO-19: pay a city/county expenditure account from the provincial expenditure account."""
+    at = _aware(at)
+    scheme = _scheme(scheme)
+    if disbursement_id in book.disbursement_ids:
+        raise DuplicateDisbursement(
+            f"disbursement {disbursement_id} is already recorded; do not pay it twice"
+        )
+    _fen(amount_fen, "disbursement amount", positive=True)
+    book.check_can_disburse(region_code, month, scheme, amount_fen)
+    source, target = provincial_expenditure_account(scheme), expenditure_account(region_code, scheme)
+    try:
+        available = ledger.balance(source)
+        ledger.balance(target)
+    except LookupError as missing:
+        raise UnknownAccount(f"{missing}; open the account before paying into or out of it") from None
+    if amount_fen > available:
+        raise InsufficientFunds(
+            f"{source} holds {available} fen, {amount_fen} fen cannot be paid to {target} "
+            f"({amount_fen - available} fen short)"
+        )
+    ledger = ledger.moved(source, target, amount_fen)  # type: ignore[assignment]
+    key = (region_code, month, scheme)
+    new = replace(
+        book,
+        disbursed={**book.disbursed, key: book.disbursed.get(key, 0) + amount_fen},
+        disbursement_ids=book.disbursement_ids | {disbursement_id},
+    )
+    event = FundDisbursed(
+        disbursement_id=disbursement_id,
+        plan_id=book.plan_id,
+        month=month,
+        region_code=region_code,
+        scheme=scheme,
+        amount_fen=amount_fen,
+        from_account=source,
+        to_account=target,
+        at=at,
+        late=disbursement_deadline(month).is_overdue(at),
+    )
+    return new, ledger, event
