@@ -1,0 +1,26 @@
+# Two commands for a fresh machine: `make run` (the suite and its demo) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test lint contracts-check faults clean
+
+$(STAMP): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# The demo uses the embedded default: one SQLite file per agency under ./var.
+run: install
+	$(BIN)/fundlink run
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/fundlink contracts check
+	$(BIN)/pytest -q
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,107 @@
+"""The demo: drive hand-offs through the running services and show each one as it
+crosses the bus, read off a tap queue bound to every routing key."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import requests
+from kombu import Connection, Queue
+
+from shared.bus.catalogue import catalogue
+from shared.bus.envelope import from_amqp
+from shared.bus.topology import events_exchange
+from shared.config import settings_for
+
+
+class Tap:
+    """A private, auto-deleted queue that sees a copy of every hand-off."""
+
+    def __init__(self, amqp_uri: str):
+        self.conn = Connection(amqp_uri, connect_timeout=5)
+        self.channel = self.conn.channel()
+        events_exchange(self.channel).declare()
+        self.queue = Queue(f"fundlink.tap.{uuid.uuid4().hex[:8]}", exchange=events_exchange, routing_key="#",
+                           exclusive=True, auto_delete=True, queue_arguments={"x-queue-type": "classic"})
+        self.queue(self.channel).declare()
+
+    def next(self, timeout: float = 10.0):
+        import time
+
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            msg = self.channel.basic_get(self.queue.name, no_ack=True)
+            if msg is not None:
+                return from_amqp(msg.headers, msg.content_type, msg.body)
+            time.sleep(0.05)
+        return None
+
+    def close(self):
+        self.conn.release()
+
+
+def describe(env) -> str:
+    spec = catalogue().event(env.type)
+    return (f"{env.time}  {spec.handoff}  {spec.producer} → {', '.join(spec.consumers)}\n"
+            f"    {env.type}  subject={env.subject}  signer={env.signer} key={env.signingkey}")
+
+
+def url(agency: str, path: str) -> str:
+    return f"http://{settings_for(agency).web_address}{path}"
+
+
+def run(say: Callable[[str], None], amqp_uri: str) -> bool:
+    """Drive HO-01 → HO-02 and print both as they cross. Returns True if the round trip closed."""
+    tap = Tap(amqp_uri)
+    try:
+        now = datetime.now(UTC)
+        year, month = (now.year, now.month - 1) if now.month > 1 else (now.year - 1, 12)
+        period = f"{year}-{month:02d}"
+        feed_id = f"FEED-460100-{period}-{uuid.uuid4().hex[:6]}"
+        registry = {"entries": [
+            {"payer_id": "91460100MA5T000001", "scheme": "employee", "region_code": "460100",
+             "insured_person_count": 120, "monthly_due_fen": 9_876_500},
+            {"payer_id": "460100199001010000", "scheme": "resident", "region_code": "460100",
+             "insured_person_count": 1, "monthly_due_fen": 38_000},
+        ]}
+        say("[bold]1. The center loads its enrollment registry[/bold] (参保登记)")
+        r = requests.post(url("hs_center", "/registry"), json=registry, timeout=10)
+        r.raise_for_status()
+        feed = {
+            "feed_id": feed_id, "region_code": "460100", "region_level": "city", "period": period,
+            "treasury_code": "HK-0101",
+            "lines": [
+                {"scheme": "employee", "payer_count": 1, "insured_person_count": 120,
+                 "amount_collected_fen": 9_876_500, "refunds_fen": 0, "arrears_fen": 0, "late_surcharge_fen": 0},
+                {"scheme": "resident", "payer_count": 1, "insured_person_count": 1,
+                 "amount_collected_fen": 30_000, "refunds_fen": 0, "arrears_fen": 0, "late_surcharge_fen": 0},
+            ],
+        }
+        say(f"[bold]2. Tax publishes the {period} collection feed[/bold] (HO-01, due by the 5th)")
+        r = requests.post(url("tax", "/feeds"), json=feed, timeout=10)
+        r.raise_for_status()
+        say("   tax answered " + json.dumps(r.json(), ensure_ascii=False))
+        seen = set()
+        for _ in range(4):
+            env = tap.next(timeout=20)
+            if env is None:
+                break
+            if env.subject != feed_id:
+                continue
+            say("   [green]crossed the bus[/green] " + describe(env))
+            seen.add(env.type)
+            if "fundlink.hs_center.collection.reconciled.v1" in seen:
+                break
+        closed = {"fundlink.tax.collection.feed_published.v1", "fundlink.hs_center.collection.reconciled.v1"} <= seen
+        state = requests.get(url("tax", f"/feeds/{feed_id}"), timeout=10).json()
+        say(f"[bold]3. Tax's view of the feed now[/bold]: status={state.get('status')}")
+        rec = state.get("reconciliation") or {}
+        for d in rec.get("discrepancies", []):
+            say(f"   discrepancy: {d['scheme']} {d['kind']}: due {d['expected_fen']} fen, "
+                f"accounted {d['collected_fen']} fen")
+        return closed
+    finally:
+        tap.close()

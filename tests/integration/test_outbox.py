@@ -1,0 +1,82 @@
+"""The outbox: a state change and its events commit together, and wait out a broker outage."""
+
+import subprocess
+from datetime import UTC, datetime
+
+import requests
+from conftest import delete_agency_queues
+from helpers import FEED_TYPE, count, feed_payload, metric_value, outbox_rows, registry, wait_for
+
+from services.tax import models, schemas
+from shared.bus.runtime import AgencyService, http
+
+
+class TaxThatFailsAfterPublishing(AgencyService):
+    """Production plumbing (UnitOfWork, Http entrypoint) with a handler that fails late."""
+
+    name = "tax"
+    agency = "tax"
+    metadata = models.Base.metadata
+
+    @http("POST", "/feeds")
+    def publish_then_fail(self, request):
+        feed = feed_payload()
+        self.db.session.add(models.CollectionFeed(
+            feed_id=feed["feed_id"], region_code="460100", region_level="city", period="2026-10",
+            lines=feed["lines"], status="published", due_at=datetime.now(UTC),
+            published_at=datetime.now(UTC)))
+        self.db.publish(schemas.CollectionFeedPublished, feed, subject=feed["feed_id"],
+                        correlation_id=feed["feed_id"], region="460100")
+        raise RuntimeError("fails after staging the event")
+
+
+def test_rolled_back_transaction_never_publishes(fleet):
+    fleet.start("hs_center")
+    fleet.start("tax", TaxThatFailsAfterPublishing)
+    r = requests.post(fleet.url("tax", "/feeds"), json={}, timeout=10)
+    assert r.status_code == 500
+    assert outbox_rows(fleet.database("tax")) == []
+    assert count(fleet.database("tax"), "collection_feed") == 0
+    # Nothing reaches the center: a later, real feed is the only one it ever sees.
+    fleet.stop("tax")
+    fleet.start("tax")
+    requests.post(fleet.url("tax", "/feeds"), json=feed_payload(), timeout=10).raise_for_status()
+    wait_for(lambda: count(fleet.database("hs_center"), "received_feed") == 1, message="the real feed")
+    assert count(fleet.database("hs_center"), "fundlink_inbox") == 1
+
+
+def test_unroutable_event_stays_in_the_outbox_and_is_counted(fleet, amqp_uri):
+    for consumer in ("hs_center", "healthcare_security", "finance"):
+        delete_agency_queues(amqp_uri, consumer)  # no queue is bound for the feed
+    fleet.start("tax")
+    feed = feed_payload()
+    requests.post(fleet.url("tax", "/feeds"), json=feed, timeout=10).raise_for_status()
+    rows = wait_for(lambda: [r for r in outbox_rows(fleet.database("tax")) if r["attempts"] > 0],
+                    message="a relay attempt")
+    assert rows[0]["sent_at"] is None
+    assert "unroutable" in rows[0]["last_error"]
+    assert metric_value(fleet, "tax", "fundlink_outbox_unroutable_total", event_type=FEED_TYPE) >= 1
+    assert metric_value(fleet, "tax", "fundlink_handoffs_published_total", event_type=FEED_TYPE) == 0
+
+
+def rabbitmqctl(*args):
+    subprocess.run(["rabbitmqctl", *args], check=True, capture_output=True, timeout=120)
+
+
+def test_broker_down_at_commit_then_up_delivers_once(fleet, amqp_uri):
+    fleet.start("hs_center")
+    fleet.start("tax")
+    requests.post(fleet.url("hs_center", "/registry"), json=registry(), timeout=10).raise_for_status()
+    feed = feed_payload()
+    rabbitmqctl("stop_app")
+    try:
+        r = requests.post(fleet.url("tax", "/feeds"), json=feed, timeout=10)
+        assert r.status_code == 202, r.text
+        assert [row["sent_at"] for row in outbox_rows(fleet.database("tax"))] == [None]
+    finally:
+        rabbitmqctl("start_app")
+        rabbitmqctl("await_startup")
+    wait_for(lambda: requests.get(fleet.url("tax", f"/feeds/{feed['feed_id']}")).json()["status"] == "reconciled",
+             timeout=90, message="the reconciliation after the broker came back")
+    assert count(fleet.database("hs_center"), "received_feed") == 1
+    assert len(outbox_rows(fleet.database("hs_center"))) == 1
