@@ -22,7 +22,7 @@ party_app = typer.Typer(help="Signed way in for parties outside the six services
 for sub, name in ((keys_app, "keys"), (db_app, "db"), (dlq_app, "dlq"), (contracts_app, "contracts"),
                   (party_app, "party")):
     app.add_typer(sub, name=name)
-console = Console()
+console = Console(soft_wrap=True)
 
 
 def _agencies(given: list[str] | None) -> list[str]:

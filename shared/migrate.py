@@ -20,7 +20,7 @@ def alembic_config(agency: str, url: str | None = None) -> Config:
     return cfg
 
 
-def upgrade(agency: str, url: str | None = None, revision: str = "head") -> None:
+def upgrade(agency: str, url: str | None = None, revision: str = "heads") -> None:
     url = url or settings_for(agency).database_url
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)

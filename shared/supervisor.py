@@ -41,7 +41,8 @@ def serve(agency: str) -> None:
     """Blocking: run one agency's nameko service until SIGTERM/SIGINT."""
     import eventlet
 
-    eventlet.monkey_patch()
+    if not eventlet.patcher.is_monkey_patched("socket"):
+        raise RuntimeError("serve() needs eventlet.monkey_patch() first; start it with `fundlink serve`")
     from nameko.runners import ServiceRunner
 
     from shared.config import nameko_config
@@ -86,7 +87,7 @@ class Fleet:
     def start(self) -> None:
         for agency in self.agencies:
             self.procs[agency] = subprocess.Popen(
-                [sys.executable, "-m", "shared.cli", "serve", agency],
+                [sys.executable, "-m", "shared.entry", "serve", agency],
                 env={**os.environ, "PYTHONUNBUFFERED": "1"},
                 stdout=subprocess.DEVNULL if os.environ.get("FUNDLINK_QUIET") else None,
             )

@@ -37,7 +37,7 @@ from shared.bus.consumer import DeliveryCheck, Rejected
 from shared.bus.dead_letters import dead_letter_message
 from shared.bus.envelope import CONTENT_TYPE, new_envelope
 from shared.bus.signing import KeyRegistry, load_signer
-from shared.bus.topology import dead_letter_exchange, dead_letter_queue, dead_letter_queue_name, service_queue
+from shared.bus.topology import dead_letter_exchange, dead_letter_queue, service_queue
 from shared.config import Settings
 from shared.db import Database
 from shared.http import error_response
@@ -86,6 +86,10 @@ class Runtime(SharedExtension):
 
     def start(self):
         self._running = True
+        try:
+            self.declare_dead_letter_queue()
+        except Exception as exc:  # noqa: BLE001 - broker down at start: consumers declare it once it is back
+            log.warning("could not declare %s's dead-letter queue yet: %s", self.agency, exc)
         self.container.spawn_managed_thread(self._relay_loop, identifier="fundlink.relay")
 
     def stop(self):
@@ -146,6 +150,15 @@ class Runtime(SharedExtension):
             raise RuntimeError(f"dead-letter publish not confirmed: {result}")
         self.metrics.dead_letter(str(headers.get("ce-type", "")), kind)
         log.error("dead-lettered %s from %s: %s: %s", headers.get("ce-id"), queue, kind, reason)
+
+    def dead_letter_depth(self) -> int:
+        """Messages in the agency's dead-letter queue (declaring it if it is missing)."""
+        with Connection(self.settings.amqp_uri, connect_timeout=3) as conn:
+            channel = conn.channel()
+            dead_letter_exchange(channel).declare()
+            _, depth, _ = dead_letter_queue(self.agency)(channel).queue_declare()
+            channel.close()
+        return int(depth)
 
     def declare_dead_letter_queue(self) -> None:
         with Connection(self.settings.amqp_uri, connect_timeout=5) as conn:
@@ -428,12 +441,8 @@ class AgencyService:
             checks["database"] = f"down: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
             down.append("database")
         try:
-            with Connection(runtime.settings.amqp_uri, connect_timeout=3) as conn:
-                channel = conn.channel()
-                depth = channel.queue_declare(dead_letter_queue_name(runtime.agency), passive=True).message_count
-                channel.close()
+            checks["dead_letters"] = runtime.dead_letter_depth()
             checks["broker"] = "ok"
-            checks["dead_letters"] = int(depth)
         except Exception as exc:  # noqa: BLE001
             checks["broker"] = f"down: {type(exc).__name__}: {exc}"
             down.append("broker")
@@ -458,11 +467,7 @@ class AgencyService:
         runtime.metrics.outbox_backlog.labels(runtime.agency).set(count)
         runtime.metrics.outbox_oldest_age.labels(runtime.agency).set(age)
         try:
-            with Connection(runtime.settings.amqp_uri, connect_timeout=3) as conn:
-                channel = conn.channel()
-                depth = channel.queue_declare(dead_letter_queue_name(runtime.agency), passive=True).message_count
-                channel.close()
-            runtime.metrics.dlq_depth.labels(runtime.agency).set(depth)
+            runtime.metrics.dlq_depth.labels(runtime.agency).set(runtime.dead_letter_depth())
         except Exception:  # noqa: BLE001 - health reports the broker; keep the last value
             log.debug("dead-letter depth unavailable", exc_info=True)
         self.watch_deadlines(datetime.now(UTC))
