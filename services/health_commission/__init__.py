@@ -1,1 +1,3 @@
-"""卫健委 (health commission): regulates medical institutions and staff; answers referrals; reviews new service items."""
+"""卫健委 (health commission): regulates medical institutions and staff; answers referrals; reviews new
+service items.
+"""
