@@ -11,16 +11,18 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from shared import cli_cases, cli_contracts, cli_money, cli_tax
 from shared.config import DEFAULT_AMQP_URI, settings_for, var_dir
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
 keys_app = typer.Typer(help="Ed25519 signing keys of agencies and outside parties.", no_args_is_help=True)
 db_app = typer.Typer(help="Per-agency database migrations (Alembic).", no_args_is_help=True)
 dlq_app = typer.Typer(help="Dead-letter queues: list, show, replay, purge.", no_args_is_help=True)
-contracts_app = typer.Typer(help="Published contracts generated from code.", no_args_is_help=True)
 party_app = typer.Typer(help="Signed way in for parties outside the six services.", no_args_is_help=True)
-for sub, name in ((keys_app, "keys"), (db_app, "db"), (dlq_app, "dlq"), (contracts_app, "contracts"),
-                  (party_app, "party")):
+for sub, name in ((keys_app, "keys"), (db_app, "db"), (dlq_app, "dlq"), (party_app, "party"),
+                  (cli_contracts.contracts_app, "contracts"), (cli_contracts.broker_app, "broker"),
+                  (cli_cases.case_app, "case"), (cli_tax.tax_app, "tax"), (cli_tax.center_app, "center"),
+                  (cli_tax.sample_app, "sample"), (cli_money.budget_app, "budget"), (cli_money.plan_app, "plan")):
     app.add_typer(sub, name=name)
 console = Console(soft_wrap=True)
 
@@ -233,29 +235,6 @@ def dlq_purge(agency: str, event_id: str = typer.Option(None, "--id"),
         console.print("refusing to purge every dead letter without --yes")
         raise typer.Exit(2)
     console.print(f"{_dlq(agency).purge(event_id)} purged")
-
-
-# -- contracts ----------------------------------------------------------------------------
-@contracts_app.command("generate")
-def contracts_generate():
-    """Write contracts/ from the code."""
-    from shared.contracts import generate
-
-    for path in generate():
-        console.print(f"wrote {path}")
-
-
-@contracts_app.command("check")
-def contracts_check():
-    """Fail if contracts/ differs from what the code generates."""
-    from shared.contracts import drift
-
-    problems = drift()
-    for p in problems:
-        console.print(f"[red]{p}[/red]")
-    if problems:
-        raise typer.Exit(1)
-    console.print("contracts match the code")
 
 
 # -- outside parties ----------------------------------------------------------------------

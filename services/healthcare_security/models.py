@@ -14,3 +14,6 @@ class Base(DeclarativeBase):
 
 outbox = outbox_table(Base.metadata)
 inbox = inbox_table(Base.metadata)
+
+# Budget-review tables live in their own module but on this metadata.
+from . import budget_models  # noqa: E402, F401

@@ -5,9 +5,10 @@ from __future__ import annotations
 from shared.bus.runtime import AgencyService
 
 from . import models
+from .budget_review import BudgetReviewEntrypoints
 
 
-class HealthcareSecurityService(AgencyService):
+class HealthcareSecurityService(AgencyService, BudgetReviewEntrypoints):
     name = "healthcare_security"
     agency = "healthcare_security"
     metadata = models.Base.metadata

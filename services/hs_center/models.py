@@ -44,3 +44,6 @@ class ReceivedFeed(Base):
 
 outbox = outbox_table(Base.metadata)
 inbox = inbox_table(Base.metadata)
+
+# Money-cycle tables live in their own module but on this metadata.
+from . import money_models  # noqa: E402, F401

@@ -11,14 +11,15 @@ from shared.calendar import china_calendar
 from shared.http import NotFound, json_body
 
 from . import domain, models, schemas
+from .money import MoneyEntrypoints
 
 
-class HsCenterService(AgencyService):
+class HsCenterService(AgencyService, MoneyEntrypoints):
     name = "hs_center"
     agency = "hs_center"
     metadata = models.Base.metadata
 
-    @http("POST", "/registry")
+    @http("POST", "/registry", request_schema=schemas.RegistryLoad)
     def load_registry(self, request):
         """Enrollment registry entries (参保登记); the same payer and scheme is replaced."""
         entries = schemas.RegistryLoad().load(json_body(request))["entries"]

@@ -15,7 +15,7 @@ class TaxService(AgencyService):
     agency = "tax"
     metadata = models.Base.metadata
 
-    @http("POST", "/feeds", expected_exceptions=(domain.FeedError,))
+    @http("POST", "/feeds", request_schema=schemas.FeedRequest, expected_exceptions=(domain.FeedError,))
     def publish_feed(self, request):
         """HO-01: store the month's feed and publish it to the center, in one transaction."""
         now = datetime.now(UTC)

@@ -391,9 +391,18 @@ handles = BusHandler.decorator
 
 
 class Http(HttpRequestHandler):
-    """nameko's HTTP entrypoint that commits before answering and maps errors to reasons."""
+    """nameko's HTTP entrypoint that commits before answering and maps errors to reasons.
+
+    ``request_schema`` / ``response_schema`` (marshmallow classes) document the route
+    for the generated OpenAPI; they do not validate by themselves.
+    """
 
     runtime = Runtime()
+
+    def __init__(self, method, url, request_schema=None, response_schema=None, **kwargs):
+        self.request_schema = request_schema
+        self.response_schema = response_schema
+        super().__init__(method, url, **kwargs)
 
     def handle_result(self, event, worker_ctx, result, exc_info):
         exc_info = self.runtime.settle(worker_ctx, exc_info)
