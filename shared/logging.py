@@ -10,7 +10,8 @@ import structlog
 
 def configure(agency: str, level: int = logging.INFO) -> None:
     timestamper = structlog.processors.TimeStamper(fmt="iso", utc=True)
-    shared = [structlog.contextvars.merge_contextvars, structlog.stdlib.add_log_level, timestamper]
+    shared = [structlog.contextvars.merge_contextvars, structlog.stdlib.add_log_level, structlog.stdlib.ExtraAdder(),
+              timestamper]
     structlog.configure(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),

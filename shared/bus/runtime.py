@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 
 import eventlet
+import structlog
 from eventlet.event import Event
 from kombu import Connection
 from marshmallow import Schema
@@ -149,7 +150,9 @@ class Runtime(SharedExtension):
         if not result.sent:
             raise RuntimeError(f"dead-letter publish not confirmed: {result}")
         self.metrics.dead_letter(str(headers.get("ce-type", "")), kind)
-        log.error("dead-lettered %s from %s: %s: %s", headers.get("ce-id"), queue, kind, reason)
+        log.error("dead-lettered %s from %s: %s: %s", headers.get("ce-id"), queue, kind, reason,
+                  extra={"ce_id": str(headers.get("ce-id", "")), "event_type": str(headers.get("ce-type", "")),
+                         "subject": str(headers.get("ce-subject", "")), "reason_kind": kind})
 
     def dead_letter_depth(self) -> int:
         """Messages in the agency's dead-letter queue (declaring it if it is missing)."""
@@ -262,6 +265,14 @@ class Storage(DependencyProvider):
     def get_dependency(self, worker_ctx):
         return self.runtime.unit_for(worker_ctx)
 
+    def worker_setup(self, worker_ctx):
+        # Every log line of a handler carries the hand-off it is handling.
+        structlog.contextvars.clear_contextvars()
+        if isinstance(worker_ctx.entrypoint, BusHandler) and worker_ctx.args:
+            env = worker_ctx.args[0]
+            structlog.contextvars.bind_contextvars(
+                ce_id=env.id, event_type=env.type, subject=env.subject, correlation_id=env.correlationid)
+
     def worker_result(self, worker_ctx, result=None, exc_info=None):
         exc = self.runtime.settle(worker_ctx, exc_info)
         if exc is not None and exc_info is None:
@@ -269,6 +280,7 @@ class Storage(DependencyProvider):
 
     def worker_teardown(self, worker_ctx):
         self.runtime.release(worker_ctx)
+        structlog.contextvars.clear_contextvars()
 
 
 class SafeQueueConsumer(QueueConsumer):
