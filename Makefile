@@ -20,7 +20,11 @@ run: install
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/fundlink contracts check
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -m "not faults"
+
+# Restarts the local RabbitMQ and PostgreSQL: run it alone.
+faults: install
+	$(BIN)/pytest -q -s -m faults tests/faults
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

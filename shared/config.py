@@ -57,6 +57,8 @@ class Settings:
     max_event_age_days: int
     max_clock_skew_seconds: int
     max_body_bytes: int
+    # Only for fault drills that must show the suite catches duplicates: never in production.
+    inbox_dedup: bool = True
 
     @property
     def amqp_uris(self) -> list[str]:
@@ -83,6 +85,7 @@ def settings_for(agency: str) -> Settings:
         max_event_age_days=int(_env(agency, "FUNDLINK_MAX_EVENT_AGE_DAYS", "30")),
         max_clock_skew_seconds=int(_env(agency, "FUNDLINK_MAX_CLOCK_SKEW_SECONDS", "300")),
         max_body_bytes=int(_env(agency, "FUNDLINK_MAX_BODY_BYTES", str(8 * 1024 * 1024))),
+        inbox_dedup=_env(agency, "FUNDLINK_INBOX_DEDUP", "on") != "off",
     )
 
 

@@ -346,14 +346,12 @@ class BusHandler(Entrypoint):
         except Rejected as rejected:
             self._refuse(message, rejected.kind, rejected.reason)
             return
-        try:
-            with self.runtime.database.transaction() as session:
-                seen = inbox.already_processed(session, self.runtime.inbox, self.consumer_name, env.id)
-        except Exception:  # noqa: BLE001 - database down: try again later
-            log.exception("inbox check failed; requeueing")
-            eventlet.sleep(1)
-            self.queue_consumer.requeue_message(message)
-            return
+        if not self.runtime.settings.inbox_dedup:
+            seen = False
+        else:
+            seen = self._check_inbox(message, env)
+            if seen is None:
+                return
         if seen:
             self.runtime.metrics.consumed_ok(env.type, "duplicate")
             self.queue_consumer.ack_message(message)
@@ -364,9 +362,20 @@ class BusHandler(Entrypoint):
             handle_result=partial(self.handle_result, message, env, started),
         )
 
+    def _check_inbox(self, message, env) -> bool | None:
+        """True if already processed; None if the database is down (message requeued)."""
+        try:
+            with self.runtime.database.transaction() as session:
+                return inbox.already_processed(session, self.runtime.inbox, self.consumer_name, env.id)
+        except Exception:  # noqa: BLE001 - database down: try again later
+            log.exception("inbox check failed; requeueing")
+            eventlet.sleep(1)
+            self.queue_consumer.requeue_message(message)
+            return None
+
     def handle_result(self, message, env, started, worker_ctx, result=None, exc_info=None):
         runtime = self.runtime
-        if exc_info is None:
+        if exc_info is None and runtime.settings.inbox_dedup:
             unit = runtime.unit_for(worker_ctx)
             try:
                 inbox.record(unit.session, runtime.inbox, self.consumer_name, env)
