@@ -1,4 +1,5 @@
-"""Tax's rules for the monthly contribution-collection feed (征缴数据, HO-01). Pure."""
+"""Tax's rules for the monthly contribution-collection feed (征缴数据, HO-01) and the
+answers it gets and gives (HO-02, HO-03, HO-04, HO-05, HO-35). Pure."""
 
 from __future__ import annotations
 
@@ -12,6 +13,10 @@ SCHEMES = ("employee", "resident")
 
 class FeedError(Exception):
     """A feed that tax must not publish as it stands."""
+
+
+class CorrectionError(Exception):
+    """A correction that does not answer the discrepancy report it names."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,70 @@ def check_feed(period: str, lines: list[SchemeTotals], now: datetime) -> Deadlin
     return feed_deadline(period)
 
 
+FEED_STATUS_AFTER_ANSWER = {
+    "matched": "reconciled",
+    "discrepancies": "discrepancies_reported",
+    "incomplete": "incomplete",  # the center misses chunks; the push client sends them again
+    "refused": "refused",        # lines and manifest disagree; nothing was applied
+}
+
+
+def answers_a_pushed_feed(answer: dict) -> bool:
+    """Detailed feeds go from tax's own systems straight to the center (fundlink tax push), so
+    tax's service first hears of them in the answer; summaries it always published itself."""
+    return "line_count" in answer or answer["status"] in ("incomplete", "refused")
+
+
 def reconciliation_status(status: str) -> str:
     """Tax's view of the feed after the center's answer (HO-02)."""
-    return {"matched": "reconciled", "discrepancies": "discrepancies_reported"}[status]
+    return FEED_STATUS_AFTER_ANSWER[status]
+
+
+@dataclass(frozen=True)
+class Referral:
+    """HO-35: an employer the center found paying without enrollment goes to the bureau."""
+
+    referral_id: str
+    employer_id: str
+    kind: str
+    facts: str
+    amount_fen: int
+
+
+def referrals(discrepancy_id: str, feed_id: str, items: list[dict]) -> list[Referral]:
+    """Items that are the bureau's matter under 001's boundary table (non-registration).
+    Persons who pay without enrollment stay with the center's report: HO-35 covers employers."""
+    return [
+        Referral(f"REF-{discrepancy_id}-{item['item_id']}", item["payer_id"], "not_registered",
+                 f"feed {feed_id}: {item['payer_id']} paid {item['collected_fen']} fen for the {item['scheme']} "
+                 f"scheme but the center has no enrollment for it in the region ({item['reason']})",
+                 item["collected_fen"])
+        for item in items
+        if item["responsible"] == "healthcare_security" and item.get("payer_kind", "employer") == "employer"
+    ]
+
+
+def check_correction(item_ids: set[str], resolutions: list[dict], restated_lines: list | None) -> None:
+    """Every resolution answers an item of the report; a changed figure comes with restated lines."""
+    unknown = sorted({r["item_id"] for r in resolutions} - item_ids)
+    if unknown:
+        raise CorrectionError(f"items {unknown[:10]} are not in the discrepancy report")
+    if any(r["resolution"] == "corrected" for r in resolutions) and not restated_lines:
+        raise CorrectionError("a 'corrected' resolution changes tax's figures: restate the feed's lines per scheme")
+
+
+def enrollment_answer(change_type: str, known: bool) -> tuple[str, str | None]:
+    """Tax collects where the insurance relationship is registered (000:186); it cannot end
+    collection on a registration it never had."""
+    if change_type in ("change", "terminate") and not known:
+        return "rejected", f"no enrollment on record to {change_type}; send the original registration first"
+    return "accepted", None
+
+
+def treasury_differences(report_lines: list[dict], feed_lines: list[dict]) -> list[dict]:
+    """Treasury receipts (HO-05) beside tax's net collection per scheme for the same month."""
+    received = {line["scheme"]: line["amount_fen"] for line in report_lines}
+    collected = {line["scheme"]: line["amount_collected_fen"] - line["refunds_fen"] for line in feed_lines}
+    return [{"scheme": s, "treasury_fen": received.get(s, 0), "collected_fen": collected.get(s, 0),
+             "difference_fen": received.get(s, 0) - collected.get(s, 0)}
+            for s in sorted(set(received) | set(collected))]

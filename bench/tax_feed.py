@@ -1,0 +1,306 @@
+"""Benchmark: a collection feed from CSV to reconciled in the center's PostgreSQL.
+
+    .venv/bin/python bench/tax_feed.py --lines 1000000 [--json]
+
+In one run, on the broker and database of AMQP_URI and DATABASE_URL (PostgreSQL):
+
+1. writes a synthetic feed and registry (`fundlink sample tax-feed`), loads the registry;
+2. runs the real center (`fundlink serve hs_center`, own schema) and times
+   `fundlink tax push` from the first byte read to the center's answer (HO-02), i.e.
+   lines parsed, signed, published with confirms, checked, copied, verified against the
+   manifest and reconciled with the registry, with the peak memory of both processes;
+3. times PostgreSQL COPY of the same rows into a table shaped like the center's;
+4. times a raw pika publish-and-consume of the same bytes, in the same chunk sizes.
+
+Goal (issue 5): at most 2x the COPY time, memory flat as the feed grows. No thresholds
+are enforced here; the figures are printed side by side.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+SCHEMA = "fl_bench_hs_center"
+FUNDLINK = [sys.executable, "-c", "from shared.entry import main; main()"]
+
+
+def main() -> int:
+    args = _args()
+    amqp_uri = os.environ.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672//")
+    database_url = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+    if not database_url.startswith("postgresql"):
+        sys.exit("bench/tax_feed.py compares with PostgreSQL COPY: set DATABASE_URL to a PostgreSQL database")
+    work = Path(tempfile.mkdtemp(prefix="fundlink-bench-"))
+    say = (lambda *a: None) if args.json else (lambda *a: print(*a, file=sys.stderr, flush=True))
+
+    from shared.bus.catalogue import catalogue
+    from shared.bus.signing import generate_keys
+    from shared.push.sample import write_sample
+
+    say(f"writing a {args.lines:,}-line feed and its registry under {work}")
+    sample = write_sample(work / "feed.csv", work / "registry.csv", lines=args.lines, seed=args.seed)
+    keys = work / "keys"
+    for party in catalogue().agencies:
+        generate_keys(party, keys, test=True)
+    center_url = _fresh_schema(database_url)
+    port = _free_port()
+    env = {**os.environ, "AMQP_URI": amqp_uri, "HS_CENTER_DATABASE_URL": center_url, "FUNDLINK_KEYS_DIR": str(keys),
+           "HS_CENTER_WEB_SERVER_ADDRESS": f"127.0.0.1:{port}", "FUNDLINK_QUIET": "1", "PYTHONUNBUFFERED": "1"}
+    _delete_center_queues(amqp_uri)
+    center = subprocess.Popen([*FUNDLINK, "serve", "hs_center"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
+                              stderr=open(work / "center.log", "w"))  # noqa: SIM115 - lives as long as the child
+    try:
+        _wait_healthy(port, center)
+        say("loading the registry")
+        _load_registry(port, sample.registry)
+        center_before = _peak_kib(center.pid)
+        say("pushing the feed (fundlink tax push) and waiting for the center's answer")
+        push = _timed_push(sample.feed, env, args)
+        push["center_peak_kib"] = _peak_kib(center.pid)
+        push["center_before_kib"] = center_before
+    finally:
+        center.terminate()
+        center.wait(timeout=30)
+    say("PostgreSQL COPY of the same rows")
+    copy = _timed_copy(database_url, sample.feed)
+    say("raw pika publish and consume of the same bytes")
+    raw = _timed_raw_broker(amqp_uri, sample.feed, args.chunk_size)
+    result = {"lines": sample.feed_lines, "bytes": sample.feed.stat().st_size, "push": push, "copy": copy,
+              "raw_broker": raw, "ratio_to_copy": round(push["seconds"] / copy["seconds"], 2)}
+    if not args.keep:
+        _drop_schema(database_url)
+        shutil.rmtree(work, ignore_errors=True)
+    print(json.dumps(result, indent=1) if args.json else _table(result))
+    return 0 if push["status"] in ("matched", "discrepancies") else 1
+
+
+def _args():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--lines", type=int, default=1_000_000)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--chunk-size", type=int, default=5000)
+    p.add_argument("--window", type=int, default=16)
+    p.add_argument("--json", action="store_true", help="print the figures as JSON")
+    p.add_argument("--keep", action="store_true", help="keep the bench schema for inspection")
+    return p.parse_args()
+
+
+# -- 1. the real path ----------------------------------------------------------------------------
+def _timed_push(feed: Path, env: dict, args) -> dict:
+    cmd = [*FUNDLINK, "tax", "push", str(feed), "--region", "460000", "--level", "province",
+           "--treasury-code", "HK-0101", "--chunk-size", str(args.chunk_size), "--window", str(args.window),
+           "--wait", "1800"]
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL if args.json else None, text=True)
+    peak = 0
+    while proc.poll() is None:
+        peak = max(peak, _peak_kib(proc.pid))
+        time.sleep(0.2)
+    seconds = time.perf_counter() - started
+    out = (proc.stdout.read() or "").strip().splitlines()
+    verdict = json.loads(out[-1]) if out else {}
+    return {"seconds": round(seconds, 2), "lines_per_s": round(verdict.get("line_count", 0) / seconds),
+            "status": verdict.get("status", f"exit {proc.returncode}"),
+            "discrepancies": verdict.get("discrepancy_count"), "client_peak_kib": peak}
+
+
+def _peak_kib(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+# -- 2. PostgreSQL COPY --------------------------------------------------------------------------
+def _timed_copy(database_url: str, feed: Path) -> dict:
+    import psycopg2
+
+    conn = psycopg2.connect(database_url)
+    try:
+        cur = conn.cursor()
+        cur.execute(f"SET search_path TO {SCHEMA}")
+        cur.execute("DROP TABLE IF EXISTS copy_baseline")
+        cur.execute("CREATE TABLE copy_baseline (LIKE feed_line INCLUDING ALL)")
+        cur.execute("ALTER TABLE copy_baseline ALTER feed_no SET DEFAULT 1, ALTER seq SET DEFAULT 1")
+        cur.execute("CREATE SEQUENCE copy_line_no; ALTER TABLE copy_baseline ALTER line_no "
+                    "SET DEFAULT nextval('copy_line_no')")
+        conn.commit()
+        started = time.perf_counter()
+        with open(feed, encoding="utf-8") as fh:
+            cur.copy_expert("COPY copy_baseline (payer_kind, payer_id, scheme, period, insured_persons, collected_fen,"
+                            " refunded_fen, arrears_fen, late_surcharge_fen) FROM STDIN WITH (FORMAT csv, HEADER true)",
+                            fh)
+        conn.commit()
+        seconds = time.perf_counter() - started
+        cur.execute("SELECT count(*) FROM copy_baseline")
+        rows = cur.fetchone()[0]
+        cur.execute("DROP TABLE copy_baseline; DROP SEQUENCE copy_line_no")
+        conn.commit()
+    finally:
+        conn.close()
+    return {"seconds": round(seconds, 2), "lines_per_s": round(rows / seconds)}
+
+
+# -- 3. the raw broker ---------------------------------------------------------------------------
+def _timed_raw_broker(amqp_uri: str, feed: Path, chunk_size: int) -> dict:
+    import pika
+
+    from shared.bus.topology import EVENTS_EXCHANGE
+    from shared.push.client import WindowedPublisher
+
+    params = pika.URLParameters(amqp_uri.split(";")[0])
+    queue = f"bench.raw.{os.getpid()}"
+    with pika.BlockingConnection(params) as conn:
+        ch = conn.channel()
+        ch.exchange_declare(EVENTS_EXCHANGE, exchange_type="topic", durable=True)
+        ch.queue_declare(queue, durable=True, arguments={"x-queue-type": "quorum"})
+        ch.queue_bind(queue, EVENTS_EXCHANGE, f"{queue}.#")
+    chunks = list(_byte_chunks(feed, chunk_size))  # bytes ready in memory: time only the broker
+    total, received = len(chunks), [0]
+
+    def consume():
+        with pika.BlockingConnection(params) as conn:
+            ch = conn.channel()
+            ch.basic_qos(prefetch_count=32)
+            for method, _props, _body in ch.consume(queue):
+                ch.basic_ack(method.delivery_tag)
+                received[0] += 1
+                if received[0] == total:
+                    ch.cancel()
+                    break
+
+    started = time.perf_counter()
+    consumer = threading.Thread(target=consume, daemon=True)
+    consumer.start()
+    WindowedPublisher(amqp_uri, 16).run(
+        ((i, f"{queue}.x", {}, body, str(i)) for i, body in enumerate(chunks)), lambda key: None)
+    consumer.join(timeout=600)
+    seconds = time.perf_counter() - started
+    with pika.BlockingConnection(params) as conn:
+        conn.channel().queue_delete(queue)
+    lines = sum(c.count(b"\n") for c in chunks)
+    return {"seconds": round(seconds, 2), "lines_per_s": round(lines / seconds), "messages": total}
+
+
+def _byte_chunks(feed: Path, chunk_size: int):
+    with open(feed, "rb") as fh:
+        fh.readline()
+        buf = io.BytesIO()
+        for n, line in enumerate(fh, 1):
+            buf.write(line)
+            if n % chunk_size == 0:
+                yield buf.getvalue()
+                buf = io.BytesIO()
+        if buf.tell():
+            yield buf.getvalue()
+
+
+# -- plumbing ------------------------------------------------------------------------------------
+def _fresh_schema(database_url: str) -> str:
+    import sqlalchemy as sa
+
+    from shared.migrate import upgrade
+
+    engine = sa.create_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
+        conn.execute(sa.text(f"CREATE SCHEMA {SCHEMA}"))
+    engine.dispose()
+    sep = "&" if "?" in database_url else "?"
+    url = f"{database_url}{sep}options=-csearch_path%3D{SCHEMA}"
+    upgrade("hs_center", url)
+    return url
+
+
+def _drop_schema(database_url: str) -> None:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
+    engine.dispose()
+
+
+def _delete_center_queues(amqp_uri: str) -> None:
+    """Start from empty queues, so nothing left by an earlier run is counted."""
+    from kombu import Connection
+
+    from shared.bus.catalogue import catalogue
+    from shared.bus.topology import queue_name
+
+    with Connection(amqp_uri) as conn:
+        for spec in catalogue().consumed_by("hs_center"):
+            channel = conn.channel()
+            try:
+                channel.queue_delete(queue_name("hs_center", spec.routing_key))
+            finally:
+                channel.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_healthy(port: int, proc) -> None:
+    import requests
+
+    end = time.monotonic() + 90
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            sys.exit(f"the center exited ({proc.returncode}); see its log")
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.3)
+    sys.exit("the center did not become healthy within 90 s")
+
+
+def _load_registry(port: int, registry: Path) -> None:
+    import requests
+
+    with open(registry, "rb") as body:
+        r = requests.post(f"http://127.0.0.1:{port}/registry.csv", data=body, timeout=3600)
+    r.raise_for_status()
+
+
+def _table(r: dict) -> str:
+    mib = lambda kib: f"{kib / 1024:,.0f} MiB"  # noqa: E731
+    p, c, b = r["push"], r["copy"], r["raw_broker"]
+    rows = [
+        ("fundlink push → reconciled", p["seconds"], p["lines_per_s"],
+         f"client {mib(p['client_peak_kib'])}, center {mib(p['center_before_kib'])} → {mib(p['center_peak_kib'])}"),
+        ("PostgreSQL COPY, same rows", c["seconds"], c["lines_per_s"], ""),
+        ("raw pika publish+consume, same bytes", b["seconds"], b["lines_per_s"], f"{b['messages']} messages"),
+    ]
+    out = [f"{r['lines']:,} lines ({r['bytes'] / 2**20:,.1f} MiB CSV); center answer: {p['status']}, "
+           f"{p['discrepancies']} discrepancies", "",
+           f"{'path':40} {'seconds':>9} {'lines/s':>11}  peak memory / notes", "-" * 100]
+    out += [f"{name:40} {secs:>9.2f} {rate:>11,}  {note}" for name, secs, rate, note in rows]
+    out += ["", f"push time / COPY time = {r['ratio_to_copy']}x (goal: at most 2x)"]
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
