@@ -1,5 +1,416 @@
-"""healthcare_security's payloads: HTTP requests and the events it publishes (marshmallow)."""
+"""healthcare_security's payloads: the events it publishes and the officers' HTTP requests (marshmallow).
+
+Event field names follow contracts/boundary/handoffs.yaml. No schema of an event that leaves the bureau has
+a field for the reporter (举报人, 002:115).
+"""
 
 from __future__ import annotations
 
-EVENT_SCHEMAS: list = []
+from marshmallow import Schema, fields, validate
+
+from shared.bus.fields import REGION_CODE, EventSchema, Fen
+
+from .budget_review import EVENT_SCHEMAS as BUDGET_REVIEW_EVENT_SCHEMAS
+from .domain import AttachmentKind
+
+ID = validate.Length(min=1, max=64)
+TEXT = validate.Length(min=1, max=4000)
+NAME = validate.Length(min=1, max=200)
+
+
+def _id(**kw):
+    return fields.String(validate=ID, **kw)
+
+
+# --- HO-22 … HO-26: transfer to police ----------------------------------------------------------------------
+
+
+class Suspect(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(["person", "unit"]))
+    name = fields.String(required=True, validate=NAME)
+    id_number = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
+class TransferDocument(Schema):
+    """One document of the transfer package (Decree 310 art. 6); the file stays in the bureau's store."""
+
+    kind = fields.String(required=True, validate=validate.OneOf([k.value for k in AttachmentKind]))
+    document_id = fields.String(required=True, validate=validate.Length(min=1, max=500),
+                                metadata={"description": "Reference of the file in the bureau's store."})
+    title = fields.String(required=True, validate=NAME)
+    sha256 = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$", error="64 lower-case hex"))
+    size_bytes = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+
+
+class CaseTransferredToPolice(EventSchema):
+    """HO-22: the bureau transfers a suspected fund-fraud crime to the police (移送), within 24 h of approval."""
+
+    event_type = "healthcare_security.case.transferred_to_police.v1"
+
+    case_id = _id(required=True)
+    region_code = fields.String(required=True, validate=REGION_CODE)
+    suspect = fields.Nested(Suspect, required=True)
+    facts_summary = fields.String(required=True, validate=TEXT)
+    amount_defrauded_fen = Fen(required=True)
+    conduct_period = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    legal_basis = fields.List(fields.String(validate=NAME), required=True, validate=validate.Length(min=1))
+    approved_by = fields.String(required=True, validate=NAME)
+    approved_at = fields.AwareDateTime(required=True)
+    attachments = fields.List(fields.Nested(TransferDocument), required=True, validate=validate.Length(min=2))
+    transferred_at = fields.AwareDateTime(required=True)
+
+
+class ReconsiderationRequested(EventSchema):
+    """HO-25: the bureau asks the police to reconsider not filing, within 3 days of the notice."""
+
+    event_type = "healthcare_security.case.reconsideration_requested.v1"
+
+    case_id = _id(required=True)
+    grounds = fields.String(required=True, validate=TEXT)
+    notice_received_at = fields.AwareDateTime(required=True)
+    requested_at = fields.AwareDateTime(required=True)
+
+
+class FilingSupervisionRequested(EventSchema):
+    """HO-25: the bureau asks the procuratorate to supervise the police's refusal to file (立案监督)."""
+
+    event_type = "healthcare_security.case.filing_supervision_requested.v1"
+
+    case_id = _id(required=True)
+    grounds = fields.String(required=True, validate=TEXT)
+    reconsideration_decided_at = fields.AwareDateTime()
+    requested_at = fields.AwareDateTime(required=True)
+
+
+class EvidenceItem(Schema):
+    kind = fields.String(required=True,
+                         validate=validate.OneOf(["document", "seized_item", "electronic_data", "other"]))
+    description = fields.String(required=True, validate=NAME)
+    document_id = fields.String(validate=validate.Length(min=1, max=500))
+
+
+class EvidenceHandedOver(EventSchema):
+    """HO-26: the evidence of a filed case goes to the police within 3 days of the filing notice."""
+
+    event_type = "healthcare_security.case.evidence_handed_over.v1"
+
+    case_id = _id(required=True)
+    handover_id = _id(required=True)
+    items = fields.List(fields.Nested(EvidenceItem), required=True, validate=validate.Length(min=1))
+    filing_notice_received_at = fields.AwareDateTime(required=True)
+    handed_over_at = fields.AwareDateTime(required=True)
+
+
+# --- HO-27 … HO-30: referrals and clues ---------------------------------------------------------------------
+
+
+class _Referral(EventSchema):
+    referral_id = _id(required=True)
+    region_code = fields.String(required=True, validate=REGION_CODE)
+    subject_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    subject_name = fields.String(required=True, validate=NAME)
+    findings = fields.String(required=True, validate=TEXT)
+    related_case_id = _id()
+    amount_fen = Fen()
+    sent_at = fields.AwareDateTime(required=True)
+
+
+class ReferralSentToHealthCommission(_Referral):
+    """HO-27: misconduct of a medical institution or medical staff, for the health commission."""
+
+    event_type = "healthcare_security.referral.sent_to_health_commission.v1"
+
+    subject_kind = fields.String(required=True, validate=validate.OneOf(["institution", "medical_staff"]))
+    matter = fields.String(required=True, validate=validate.OneOf(["medical_conduct", "practising_qualification"]))
+
+
+class ReferralSentToMarketRegulation(_Referral):
+    """HO-28: drug circulation, purchase channel or price matters, for market regulation."""
+
+    event_type = "healthcare_security.referral.sent_to_market_regulation.v1"
+
+    subject_kind = fields.String(required=True, validate=validate.OneOf(["pharmacy", "institution", "enterprise"]))
+    matter = fields.String(required=True, validate=validate.OneOf(["drug_circulation", "purchase_channel", "price"]))
+
+
+class _Clue(EventSchema):
+    clue_id = _id(required=True)
+    region_code = fields.String(required=True, validate=REGION_CODE)
+    functionary_unit = fields.String(required=True, validate=NAME)
+    functionary_name = fields.String(required=True, validate=NAME)
+    suspicion = fields.String(required=True, validate=validate.OneOf(["discipline_breach", "crime"]))
+    clue_summary = fields.String(required=True, validate=TEXT)
+    related_case_id = _id()
+    sent_at = fields.AwareDateTime(required=True)
+
+
+class ClueTransferredToDisciplineInspection(_Clue):
+    """HO-30: a state functionary's suspected discipline breach or duty crime, for discipline inspection."""
+
+    event_type = "healthcare_security.clue.transferred_to_discipline_inspection.v1"
+
+
+class ClueTransferredToProcuratorate(_Clue):
+    """HO-30: a state functionary's suspected crime, for the procuratorate."""
+
+    event_type = "healthcare_security.clue.transferred_to_procuratorate.v1"
+
+
+# --- HO-31, HO-32: reports and rewards (no reporter identity) -----------------------------------------------
+
+
+class ReportClosed(EventSchema):
+    """HO-31: the outcome the reporter is told, within 30 days of the report; by report id only."""
+
+    event_type = "healthcare_security.report.closed.v1"
+
+    report_id = _id(required=True)
+    outcome = fields.String(required=True, validate=validate.OneOf(["substantiated", "unsubstantiated", "referred"]))
+    outcome_summary = fields.String(required=True, validate=TEXT)
+    received_at = fields.AwareDateTime(required=True)
+    closed_at = fields.AwareDateTime(required=True)
+    outcome_notified_at = fields.AwareDateTime(required=True)
+
+
+class RewardApproved(EventSchema):
+    """HO-32: finance funds an approved reward; reward and report ids and amounts only, never the reporter."""
+
+    event_type = "healthcare_security.reward.approved.v1"
+
+    reward_id = _id(required=True)
+    report_id = _id(required=True)
+    region_code = fields.String(required=True, validate=REGION_CODE)
+    loss_amount_fen = Fen(required=True)
+    reward_amount_fen = Fen(required=True)
+    notice_served_at = fields.AwareDateTime(required=True)
+    collect_by = fields.Date(required=True)
+    approved_at = fields.AwareDateTime(required=True)
+
+
+# --- HO-33, HO-36, HO-39 ------------------------------------------------------------------------------------
+
+
+class JointInspectionInvited(EventSchema):
+    """HO-33: the bureau invites other departments to a joint inspection."""
+
+    event_type = "healthcare_security.joint_inspection.invited.v1"
+
+    inspection_id = _id(required=True)
+    region_code = fields.String(required=True, validate=REGION_CODE)
+    inspection_kind = fields.String(required=True, validate=validate.OneOf(["flying", "special", "routine", "cross"]))
+    target_kind = fields.String(required=True, validate=validate.OneOf(["institution", "pharmacy"]))
+    target_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    target_name = fields.String(required=True, validate=NAME)
+    scheduled_for = fields.Date(required=True)
+    invited = fields.List(fields.String(validate=validate.OneOf(
+        ["health_commission", "market_regulation", "finance", "public_security"])), required=True,
+        validate=validate.Length(min=1))
+    scope = fields.String(required=True, validate=TEXT)
+    invited_at = fields.AwareDateTime(required=True)
+
+
+class SupervisionFinding(Schema):
+    finding_id = _id(required=True)
+    description = fields.String(required=True, validate=TEXT)
+    amount_fen = Fen()
+
+
+class SupervisionReportIssued(EventSchema):
+    """HO-36: an on-site supervision report; a written opinion within 10 days, silence = no objection."""
+
+    event_type = "healthcare_security.supervision.report_issued.v1"
+
+    report_id = _id(required=True)
+    supervision_id = _id(required=True)
+    supervised_unit = fields.String(required=True, validate=NAME)
+    region_code = fields.String(required=True, validate=REGION_CODE)
+    findings = fields.List(fields.Nested(SupervisionFinding), required=True, validate=validate.Length(min=1))
+    served_at = fields.AwareDateTime(required=True)
+
+
+class SettlementSuspensionOrdered(EventSchema):
+    """HO-39: the center suspends settlement for a target that refuses to cooperate (002:100)."""
+
+    event_type = "healthcare_security.settlement.suspension_ordered.v1"
+
+    order_id = _id(required=True)
+    case_id = _id(required=True)
+    target_kind = fields.String(required=True, validate=validate.OneOf(["institution", "insured_person"]))
+    target_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    reason = fields.String(required=True, validate=TEXT)
+    approved_by = fields.String(required=True, validate=NAME)
+    effective_from = fields.Date(required=True)
+    ordered_at = fields.AwareDateTime(required=True)
+
+
+EVENT_SCHEMAS = [
+    CaseTransferredToPolice, ReconsiderationRequested, FilingSupervisionRequested, EvidenceHandedOver,
+    ReferralSentToHealthCommission, ReferralSentToMarketRegulation,
+    ClueTransferredToDisciplineInspection, ClueTransferredToProcuratorate,
+    ReportClosed, RewardApproved, JointInspectionInvited, SupervisionReportIssued, SettlementSuspensionOrdered,
+    *BUDGET_REVIEW_EVENT_SCHEMAS,  # declared beside the budget-review entrypoints; the entry point reads this list
+]
+
+
+# --- officers' requests -------------------------------------------------------------------------------------
+
+
+class OpenCase(Schema):
+    case_id = _id(required=True)
+    region_code = fields.String(required=True, validate=REGION_CODE)
+
+
+class FileCase(Schema):
+    filed_by = fields.String(required=True, validate=NAME)
+
+
+class StartInvestigation(Schema):
+    officers = fields.List(fields.String(validate=NAME), required=True, validate=validate.Length(min=2))
+
+
+class Findings(Schema):
+    amount_defrauded_fen = Fen(required=True)
+    suspected_crime = fields.Boolean(load_default=False)
+
+
+class TransferReportRequest(Schema):
+    """The team's transfer report with its package (Decree 310 arts. 5–6)."""
+
+    officers = fields.List(fields.String(validate=NAME), required=True, validate=validate.Length(min=2))
+    suspect = fields.Nested(Suspect, required=True)
+    facts_summary = fields.String(required=True, validate=TEXT)
+    amount_defrauded_fen = Fen(required=True)
+    conduct_period = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    legal_basis = fields.List(fields.String(validate=NAME), required=True, validate=validate.Length(min=1))
+    attachments = fields.List(fields.Nested(TransferDocument), required=True)
+    items_seized = fields.Boolean(load_default=False)
+
+
+class HeadDecision(Schema):
+    """The head approves the transfer, or refuses it with reasons."""
+
+    decided_by = fields.String(required=True, validate=NAME)
+    approve = fields.Boolean(required=True)
+    reasons = fields.String(validate=TEXT)
+
+
+class Grounds(Schema):
+    grounds = fields.String(required=True, validate=TEXT)
+
+
+class EvidenceHandoverRequest(Schema):
+    handover_id = _id(required=True)
+    items = fields.List(fields.Nested(EvidenceItem), required=True, validate=validate.Length(min=1))
+
+
+class DecidedBy(Schema):
+    decided_by = fields.String(required=True, validate=NAME)
+
+
+class SupervisionOutcome(Schema):
+    police_filed = fields.Boolean(required=True)
+
+
+class PenaltyRequest(Schema):
+    rule_id = fields.String(required=True, validate=validate.Regexp(r"^P-\d\d$"))
+    base_fen = Fen(load_default=0)
+    fine_fen = Fen(required=True)
+    jurisdiction = fields.String(load_default="national", validate=validate.OneOf(["national", "jiangsu"]))
+    party = fields.String(validate=validate.OneOf(["unit", "persons"]))
+    tier = fields.String(validate=validate.OneOf(["serious", "especially_serious"]))
+    decided_by = fields.String(required=True, validate=NAME)
+
+
+class Reasons(Schema):
+    reasons = fields.String(required=True, validate=TEXT)
+
+
+class ClosedBy(Schema):
+    closed_by = fields.String(required=True, validate=NAME)
+
+
+class SettlementSuspensionRequest(Schema):
+    order_id = _id(required=True)
+    target_kind = fields.String(required=True, validate=validate.OneOf(["institution", "insured_person"]))
+    target_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    reason = fields.String(required=True, validate=TEXT)
+    approved_by = fields.String(required=True, validate=NAME)
+    effective_from = fields.Date(required=True)
+
+
+class ReferralRequest(Schema):
+    referral_id = _id(required=True)
+    region_code = fields.String(required=True, validate=REGION_CODE)
+    target = fields.String(required=True, validate=validate.OneOf(["health_commission", "market_regulation"]))
+    subject_kind = fields.String(required=True, validate=NAME)
+    subject_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    subject_name = fields.String(required=True, validate=NAME)
+    matter = fields.String(required=True, validate=NAME)
+    findings = fields.String(required=True, validate=TEXT)
+    related_case_id = _id()
+    amount_fen = Fen(load_default=0)
+
+
+class ClueRequest(Schema):
+    clue_id = _id(required=True)
+    region_code = fields.String(required=True, validate=REGION_CODE)
+    recipient = fields.String(required=True, validate=validate.OneOf(["discipline_inspection", "procuratorate"]))
+    functionary_unit = fields.String(required=True, validate=NAME)
+    functionary_name = fields.String(required=True, validate=NAME)
+    suspicion = fields.String(required=True, validate=validate.OneOf(["discipline_breach", "crime"]))
+    clue_summary = fields.String(required=True, validate=TEXT)
+    related_case_id = _id()
+
+
+class JointInspectionRequest(Schema):
+    inspection_id = _id(required=True)
+    region_code = fields.String(required=True, validate=REGION_CODE)
+    inspection_kind = fields.String(required=True, validate=validate.OneOf(["flying", "special", "routine", "cross"]))
+    target_kind = fields.String(required=True, validate=validate.OneOf(["institution", "pharmacy"]))
+    target_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    target_name = fields.String(required=True, validate=NAME)
+    scheduled_for = fields.Date(required=True)
+    invited = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
+    scope = fields.String(required=True, validate=TEXT)
+
+
+class ReporterIn(Schema):
+    name = fields.String(required=True, validate=NAME)
+    id_number = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    phone = fields.String(validate=validate.Length(min=1, max=64))
+    wants_reward = fields.Boolean(load_default=True)
+
+
+class ReportRequest(Schema):
+    report_id = _id(required=True)
+    region_code = fields.String(required=True, validate=REGION_CODE)
+    channel = fields.String(required=True, validate=validate.OneOf(["phone", "online", "letter", "visit", "other"]))
+    target = fields.String(required=True, validate=NAME)
+    clues = fields.String(required=True, validate=TEXT)
+    reporter = fields.Nested(ReporterIn)
+
+
+class ReportClosure(Schema):
+    outcome = fields.String(required=True, validate=validate.OneOf(["substantiated", "unsubstantiated", "referred"]))
+    outcome_summary = fields.String(required=True, validate=TEXT)
+    facts_already_known = fields.Boolean(load_default=False)
+
+
+class RewardRequest(Schema):
+    reward_id = _id(required=True)
+    loss_amount_fen = Fen(required=True)
+    reward_amount_fen = Fen(required=True)
+    approved_by = fields.String(required=True, validate=NAME)
+
+
+class Collection(Schema):
+    by_proxy = fields.Boolean(load_default=False)
+    power_of_attorney = fields.Boolean(load_default=False)
+
+
+class SupervisionReportRequest(Schema):
+    report_id = _id(required=True)
+    supervision_id = _id(required=True)
+    supervised_unit = fields.String(required=True, validate=NAME)
+    region_code = fields.String(required=True, validate=REGION_CODE)
+    findings = fields.List(fields.Nested(SupervisionFinding), required=True, validate=validate.Length(min=1))

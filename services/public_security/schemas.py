@@ -1,5 +1,81 @@
-"""public_security's payloads: HTTP requests and the events it publishes (marshmallow)."""
+"""public_security's payloads: the events it publishes and the officers' HTTP requests (marshmallow).
+
+Field names follow contracts/boundary/handoffs.yaml (HO-23 … HO-26).
+"""
 
 from __future__ import annotations
 
-EVENT_SCHEMAS: list = []
+from marshmallow import Schema, fields, validate
+
+from shared.bus.fields import EventSchema
+
+ID = validate.Length(min=1, max=64)
+TEXT = validate.Length(min=1, max=4000)
+NAME = validate.Length(min=1, max=200)
+
+
+class ReceiptSigned(EventSchema):
+    """HO-23: the police sign for a transferred case (回执), or say to whom they passed it (art. 7)."""
+
+    event_type = "public_security.case.receipt_signed.v1"
+
+    case_id = fields.String(required=True, validate=ID)
+    receipt_id = fields.String(required=True, validate=ID)
+    receiving_unit = fields.String(required=True, validate=NAME)
+    received_at = fields.AwareDateTime(required=True)
+    forwarded_to = fields.String(validate=NAME)
+    forwarded_at = fields.AwareDateTime()
+
+
+class FilingDecided(EventSchema):
+    """HO-24: filed (立案), not filed with reasons and the files returned, or forwarded; within 3 days."""
+
+    event_type = "public_security.case.filing_decided.v1"
+
+    case_id = fields.String(required=True, validate=ID)
+    decision = fields.String(required=True, validate=validate.OneOf(["filed", "not_filed", "forwarded"]))
+    police_case_number = fields.String(validate=ID)
+    reasons = fields.String(validate=TEXT)
+    forwarded_to = fields.String(validate=NAME)
+    files_returned = fields.Boolean(required=True)
+    decided_at = fields.AwareDateTime(required=True)
+
+
+class ReconsiderationDecided(EventSchema):
+    """HO-25: the police's decision on the bureau's reconsideration request, within 3 days."""
+
+    event_type = "public_security.case.reconsideration_decided.v1"
+
+    case_id = fields.String(required=True, validate=ID)
+    decision = fields.String(required=True, validate=validate.OneOf(["upheld", "reversed"]))
+    police_case_number = fields.String(validate=ID)
+    reasons = fields.String(required=True, validate=TEXT)
+    decided_at = fields.AwareDateTime(required=True)
+
+
+class EvidenceReceived(EventSchema):
+    """HO-26: the police confirm the evidence handed over for a filed case."""
+
+    event_type = "public_security.case.evidence_received.v1"
+
+    case_id = fields.String(required=True, validate=ID)
+    handover_id = fields.String(required=True, validate=ID)
+    received_by = fields.String(required=True, validate=NAME)
+    received_at = fields.AwareDateTime(required=True)
+
+
+EVENT_SCHEMAS = [ReceiptSigned, FilingDecided, ReconsiderationDecided, EvidenceReceived]
+
+
+class FilingDecisionRequest(Schema):
+    decision = fields.String(required=True, validate=validate.OneOf(["filed", "not_filed", "forwarded"]))
+    reasons = fields.String(validate=TEXT)
+    files_returned = fields.Boolean(load_default=False)
+    forwarded_to = fields.String(validate=NAME)
+    police_case_number = fields.String(validate=ID)
+
+
+class ReconsiderationDecisionRequest(Schema):
+    decision = fields.String(required=True, validate=validate.OneOf(["upheld", "reversed"]))
+    reasons = fields.String(required=True, validate=TEXT)
+    police_case_number = fields.String(validate=ID)

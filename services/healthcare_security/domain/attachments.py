@@ -25,7 +25,8 @@ class AttachmentKind(StrEnum):
     TRANSFER_LETTER = "transfer_letter"  # 涉嫌犯罪案件移送书
     INVESTIGATION_REPORT = "investigation_report"  # 涉嫌犯罪案件情况的调查报告
     SEIZED_ITEMS_LIST = "seized_items_list"  # 涉案物品清单
-    INSPECTION_OR_APPRAISAL_REPORT = "inspection_or_appraisal_report"  # 检验报告或者鉴定意见
+    INSPECTION_REPORT = "inspection_report"  # 检验报告
+    APPRAISAL_REPORT = "appraisal_report"  # 鉴定意见
     OTHER_EVIDENCE = "other_evidence"  # 其他有关涉嫌犯罪的材料
 
 

@@ -79,6 +79,7 @@ S = CaseState
 # Deadline names, their length and basis.
 HEAD_APPROVAL = "head_approval"  # 3 days from the transfer report (Decree 310 art. 5)
 TRANSFER = "transfer_to_police"  # 24 h from approval (art. 5)
+POLICE_RECEIPT = "police_receipt"  # receipt signed on the transfer; 24 h (art. 7, HO-23)
 FILING_DECISION = "police_filing_decision"  # 3 days from receipt (art. 8)
 RECONSIDERATION_REQUEST = "reconsideration_request"  # 3 days from the not-filed notice (art. 9)
 RECONSIDERATION_DECISION = "police_reconsideration_decision"  # 3 days from the request (art. 9)
@@ -112,6 +113,7 @@ class TransferReport:
     officers: tuple[str, ...]
     suspect_kind: str
     suspect_id: str
+    suspect_name: str
     facts_summary: str
     amount_defrauded_fen: int
     conduct_period: str
@@ -125,6 +127,7 @@ class TransferReport:
         if self.suspect_kind not in SUSPECT_KINDS:
             raise InvalidRequest(f"suspect_kind must be person or unit, got {self.suspect_kind!r}")
         required_text(self.suspect_id, "suspect_id (ID number or unified credit code)")
+        required_text(self.suspect_name, "suspect_name")
         required_text(self.facts_summary, "facts_summary")
         required_text(self.conduct_period, "conduct_period")
         check_fen(self.amount_defrauded_fen, "amount_defrauded_fen")
@@ -155,6 +158,7 @@ class Case:
     approved_by: str | None = None
     approved_at: datetime | None = None
     receiving_unit: str | None = None
+    receipt_id: str | None = None
     penalty: PenaltyDecision | None = None
     deadlines: tuple[tuple[str, Deadline], ...] = ()
     timeline: tuple[TimelineEntry, ...] = ()

@@ -22,6 +22,7 @@ class CaseTransferredToPolice:
     case_id: str
     suspect_kind: str
     suspect_id: str
+    suspect_name: str
     facts_summary: str
     amount_defrauded_fen: int
     conduct_period: str
@@ -38,6 +39,7 @@ class ReconsiderationRequested:
     case_id: str
     grounds: str
     requested_at: datetime
+    notice_received_at: datetime | None = None  # the not-filed notice; the 3 days ran from it
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,7 @@ class FilingSupervisionRequested:
     grounds: str
     requested_at: datetime
     recipient: str = "procuratorate"
+    reconsideration_decided_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,8 @@ class EvidenceHandedOver:
     case_id: str
     items: tuple[str, ...]
     handed_over_at: datetime
+    handover_id: str = ""
+    filing_notice_received_at: datetime | None = None  # the 3 days of art. 12 ran from it
 
 
 # --- internal notices (timers) --------------------------------------------------------------------------

@@ -38,3 +38,23 @@ def overdue_notices(subject: HasDeadlines, now: datetime) -> list[DeadlineMissed
     """One internal notice per overdue limit: the officer's alert."""
     state = getattr(subject.state, "value", str(subject.state))
     return [DeadlineMissed(subject.ref_id, n, d.due_at, aware(now), state) for n, d in overdue(subject, now)]
+
+
+def deadline_names() -> tuple[str, ...]:
+    """Every named time limit the bureau tracks: the ``kind`` label of the deadline gauges."""
+    from . import case, referrals, reports, supervision
+
+    return (
+        case.HEAD_APPROVAL, case.TRANSFER, case.POLICE_RECEIPT, case.FILING_DECISION,
+        case.RECONSIDERATION_REQUEST, case.RECONSIDERATION_DECISION, case.SUPERVISION_REQUEST,
+        case.EVIDENCE_HANDOVER, case.PENALTY_DECISION, case.HEARING_REQUEST, case.DECISION_SERVICE,
+        case.FINE_PAYMENT, reports.HANDLING, reports.COLLECTION, referrals.ACKNOWLEDGEMENT,
+        supervision.OPINION, supervision.REVIEW_REQUEST, supervision.REVIEW_DECISION,
+    )
+
+
+# Overdue limits that have their own notice (HO-24 on_late); every other one is a DeadlineMissed.
+OVERDUE_NOTICE_NAMES = {
+    "police_filing_decision": "healthcare_security.case.police_decision_overdue",
+    "police_reconsideration_decision": "healthcare_security.case.reconsideration_overdue",
+}

@@ -22,6 +22,7 @@ from .case import (
     HEAD_APPROVAL,
     HEARING_REQUEST,
     PENALTY_DECISION,
+    POLICE_RECEIPT,
     RECONSIDERATION_DECISION,
     RECONSIDERATION_REQUEST,
     SUPERVISION_REQUEST,
@@ -110,6 +111,7 @@ def transfer_to_police(case: Case, now: datetime) -> tuple[Case, list]:
         case_id=case.case_id,
         suspect_kind=report.suspect_kind,
         suspect_id=report.suspect_id,
+        suspect_name=report.suspect_name,
         facts_summary=report.facts_summary,
         amount_defrauded_fen=report.amount_defrauded_fen,
         conduct_period=report.conduct_period,
@@ -119,6 +121,7 @@ def transfer_to_police(case: Case, now: datetime) -> tuple[Case, list]:
         attachments=tuple(report.attachments),
         transferred_at=aware(now),
     )
+    receipt_due = with_basis(hours(now, 24), "police sign a receipt for the transfer (Decree 310 art. 7)")
     case = advance(
         case,
         now,
@@ -126,29 +129,45 @@ def transfer_to_police(case: Case, now: datetime) -> tuple[Case, list]:
         S.TRANSFERRED,
         event_name=event.event_name,
         signed_by=case.approved_by,
+        opens={POLICE_RECEIPT: receipt_due},
         closes=(TRANSFER,),
     )
     return case, [event]
 
 
 def record_receipt(
-    case: Case, received_at: datetime, receiving_unit: str, now: datetime, cal: WorkingCalendar
+    case: Case,
+    received_at: datetime,
+    receiving_unit: str,
+    now: datetime,
+    cal: WorkingCalendar,
+    *,
+    receipt_id: str | None = None,
+    forwarded_to: str | None = None,
 ) -> tuple[Case, list]:
-    """HO-23 arrived: the police signed the receipt; their 3-day filing review starts at ``received_at``."""
+    """HO-23 arrived: the police signed the receipt; their 3-day filing review starts at ``received_at``.
+
+    Idempotent: the same receipt (same ``receipt_id``) recorded again changes nothing. When the police
+    passed the case to the competent body (art. 7), that body reviews it."""
+    if receipt_id is not None and case.receipt_id == receipt_id:
+        return case, []
     case.check_state("record the police receipt", {S.TRANSFERRED})
     unit = required_text(receiving_unit, "receiving_unit")
+    reviewer = forwarded_to.strip() if forwarded_to and forwarded_to.strip() else unit
     due = with_basis(
         calendar_days(received_at, 3, cal), "police filing decision within 3 days (Decree 310 art. 8)"
     )
     case = advance(
         case,
         aware(received_at),
-        "receipt_signed",
+        "receipt_signed" if reviewer == unit else f"receipt_signed; forwarded to {reviewer}",
         S.RECEIPT_SIGNED,
         actor=PUBLIC_SECURITY,
         event_name="public_security.case.receipt_signed",
         signed_by=unit,
-        receiving_unit=unit,
+        closes=(POLICE_RECEIPT,),
+        receiving_unit=reviewer,
+        receipt_id=receipt_id,
     )
     return advance(
         case, now, "police_reviewing", S.POLICE_REVIEWING, actor=PUBLIC_SECURITY, opens={FILING_DECISION: due}
@@ -225,7 +244,10 @@ def request_reconsideration(
 ) -> tuple[Case, list]:
     case.check_state("request reconsideration", {S.NOT_FILED})
     check_window(case, RECONSIDERATION_REQUEST, now, "the 3-day window to request reconsideration")
-    event = ReconsiderationRequested(case.case_id, required_text(grounds, "grounds"), aware(now))
+    notice = case.deadline(RECONSIDERATION_REQUEST)
+    event = ReconsiderationRequested(
+        case.case_id, required_text(grounds, "grounds"), aware(now), notice.starts_at if notice else None
+    )
     due = with_basis(calendar_days(now, 3, cal), "police reconsideration decision within 3 days (art. 9)")
     case = advance(
         case,
@@ -273,7 +295,13 @@ def request_filing_supervision(case: Case, grounds: str, now: datetime) -> tuple
     allowed = {S.RECONSIDERATION_DECIDED, S.POLICE_DECISION_OVERDUE, S.RECONSIDERATION_OVERDUE}
     case.check_state("request procuratorate supervision", allowed)
     check_window(case, SUPERVISION_REQUEST, now, "the 3-day window to ask the procuratorate")
-    event = FilingSupervisionRequested(case.case_id, required_text(grounds, "grounds"), aware(now))
+    upheld = case.deadline(SUPERVISION_REQUEST)
+    event = FilingSupervisionRequested(
+        case.case_id,
+        required_text(grounds, "grounds"),
+        aware(now),
+        reconsideration_decided_at=upheld.starts_at if upheld else None,
+    )
     case = advance(
         case,
         now,
@@ -318,12 +346,21 @@ def return_for_administrative_penalty(case: Case, decided_by: str, now: datetime
     ), []
 
 
-def hand_over_evidence(case: Case, items: Iterable[str], now: datetime) -> tuple[Case, list]:
+def hand_over_evidence(
+    case: Case, items: Iterable[str], now: datetime, *, handover_id: str | None = None
+) -> tuple[Case, list]:
     case.check_state("hand over evidence", {S.FILED_BY_POLICE})
     listed = tuple(i.strip() for i in items if i and i.strip())
     if not listed:
         raise InvalidRequest(f"case {case.case_id}: list the evidence items handed over")
-    event = EvidenceHandedOver(case.case_id, listed, aware(now))
+    notice = case.deadline(EVIDENCE_HANDOVER)
+    event = EvidenceHandedOver(
+        case.case_id,
+        listed,
+        aware(now),
+        handover_id or f"{case.case_id}-evidence-1",
+        notice.starts_at if notice else None,
+    )
     case = advance(
         case,
         now,
@@ -361,3 +398,26 @@ def mark_overdue(case: Case, now: datetime) -> tuple[Case, list]:
                 case, now, "reconsideration_overdue", S.RECONSIDERATION_OVERDUE, event_name=event.event_name
             ), [event]
     return case, []
+
+
+def record_evidence_received(
+    case: Case, handover_id: str, received_by: str, received_at: datetime
+) -> tuple[Case, list]:
+    """HO-26 answered: the police confirm the handover. A repeat of the same handover changes nothing."""
+    step = f"evidence_received: {required_text(handover_id, 'handover_id')}"
+    if any(e.step == step for e in case.timeline):
+        return case, []
+    case.check_state("record the evidence receipt", {S.EVIDENCE_HANDED_OVER, S.CLOSED_CRIMINAL})
+    return advance(
+        case,
+        received_at,
+        step,
+        case.state,
+        actor=PUBLIC_SECURITY,
+        event_name="public_security.case.evidence_received",
+        signed_by=required_text(received_by, "received_by"),
+    ), []
+
+
+# The police answer a reconsideration request in the catalogue's words (HO-25).
+RECONSIDERATION_OUTCOMES = {"reversed": "filed", "upheld": "not_filed"}

@@ -39,6 +39,7 @@ def report(**changes):
         officers=("officer Wang", "officer Li"),
         suspect_kind="unit",
         suspect_id="91320800MA1XXXXX0X",
+        suspect_name="Hongze Kangning Hospital",
         facts_summary="ghost admissions billed to the pool fund",
         amount_defrauded_fen=1_250_000,
         conduct_period="2025-01/2025-12",

@@ -158,3 +158,10 @@ def test_every_outgoing_event_is_a_frozen_dataclass_named_by_its_producer():
 def test_naive_clocks_are_refused():
     with pytest.raises(ps.InvalidRequest, match="timezone-aware"):
         ps.receive_transfer(transfer(), UNIT, datetime(2026, 9, 30, 10), CAL)
+
+
+def test_a_late_receipt_review_is_overdue_after_the_rolled_day_not_before():
+    """Received Wed 2026-09-30, the last working day before National Day: due Thu Oct 8, overdue Oct 9."""
+    case, _ = ps.receive_transfer(transfer(), UNIT, at(2026, 9, 30, 10), CAL)
+    assert ps.overdue(case, at(2026, 10, 8, 23, 59, 59)) == []
+    assert [n for n, _ in ps.overdue(case, at(2026, 10, 9, 0, 0))] == [ps.FILING_DECISION]
