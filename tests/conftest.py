@@ -92,23 +92,6 @@ def reset_agency_schema(database_url: str, agency: str) -> None:
     engine.dispose()
 
 
-def delete_agency_queues(amqp_uri: str, agency: str) -> None:
-    from kombu import Connection
-
-    from shared.bus.catalogue import catalogue
-    from shared.bus.topology import dead_letter_queue_name, queue_name
-
-    names = [queue_name(agency, e.routing_key) for e in catalogue().consumed_by(agency)]
-    names.append(dead_letter_queue_name(agency))
-    with Connection(amqp_uri) as conn:
-        for name in names:
-            channel = conn.channel()
-            try:
-                channel.queue_delete(name)
-            finally:
-                channel.close()
-
-
 class Fleet:
     """Agency services running in this process on real RabbitMQ and PostgreSQL."""
 
@@ -134,6 +117,8 @@ class Fleet:
         if "database_url" not in overrides:
             reset_agency_schema(self.database_url, agency)
             upgrade(agency, settings.database_url)
+        from helpers import delete_agency_queues
+
         delete_agency_queues(self.amqp_uri, agency)
         self.settings[agency] = settings
         return settings

@@ -114,3 +114,20 @@ def broker_queue_depth(amqp_uri, queue):
             return channel.queue_declare(queue, passive=True).message_count
         finally:
             channel.close()
+
+
+def delete_agency_queues(amqp_uri: str, agency: str) -> None:
+    from kombu import Connection
+
+    from shared.bus.catalogue import catalogue
+    from shared.bus.topology import dead_letter_queue_name, queue_name
+
+    names = [queue_name(agency, e.routing_key) for e in catalogue().consumed_by(agency)]
+    names.append(dead_letter_queue_name(agency))
+    with Connection(amqp_uri) as conn:
+        for name in names:
+            channel = conn.channel()
+            try:
+                channel.queue_delete(name)
+            finally:
+                channel.close()

@@ -2,4 +2,239 @@
 
 from __future__ import annotations
 
-EVENT_SCHEMAS: list = []
+from marshmallow import Schema, fields, validate
+
+from shared.bus.fields import PERIOD_MONTH, REGION_CODE, SCHEME, EventSchema, Fen
+
+QUARTER = validate.Regexp(r"^\d{4}-Q[1-4]$", error="must be a quarter as YYYY-Qn")
+ID = validate.Length(min=1, max=64)
+
+
+class Signatory(Schema):
+    agency = fields.String(required=True, validate=validate.OneOf(["finance", "healthcare_security", "tax"]))
+    signed_at = fields.AwareDateTime(required=True)
+
+
+class PlanSignatory(Schema):
+    agency = fields.String(required=True, validate=validate.OneOf(["finance", "healthcare_security"]))
+    signed_at = fields.AwareDateTime(required=True)
+
+
+class FinalAccountsSignatory(PlanSignatory):
+    pass
+
+
+# --- events -------------------------------------------------------------------------------------------
+
+
+class BudgetDraftReviewed(EventSchema):
+    """HO-10: finance's review of the budget draft the bureau forwarded (agreed or returned to the bureau)."""
+
+    event_type = "finance.budget_draft.reviewed.v1"
+
+    draft_id = fields.String(required=True, validate=ID)
+    year = fields.Integer(required=True, strict=True)
+    region_code = fields.String(required=True, validate=REGION_CODE)
+    decision = fields.String(required=True, validate=validate.OneOf(["agreed", "returned"]))
+    total_revenue_fen = Fen(required=True)
+    total_expenditure_fen = Fen(required=True)
+    comments = fields.String()
+    reviewed_at = fields.AwareDateTime(required=True)
+
+
+class BudgetJointSubmissionSent(EventSchema):
+    """HO-10: finance, co-signed by healthcare_security (and tax in Hainan), submits the budget to the government."""
+
+    event_type = "finance.budget.joint_submission_sent.v1"
+
+    submission_id = fields.String(required=True, validate=ID)
+    draft_id = fields.String(required=True, validate=ID)
+    year = fields.Integer(required=True, strict=True)
+    region_code = fields.String(required=True, validate=REGION_CODE)
+    signatories = fields.List(fields.Nested(Signatory), required=True, validate=validate.Length(min=2))
+    total_revenue_fen = Fen(required=True)
+    total_expenditure_fen = Fen(required=True)
+    submitted_at = fields.AwareDateTime(required=True)
+
+
+class FinalAccountsJointSubmissionSent(EventSchema):
+    """HO-14: finance and healthcare_security jointly submit the final accounts to the government (001:242)."""
+
+    event_type = "finance.final_accounts.joint_submission_sent.v1"
+
+    submission_id = fields.String(required=True, validate=ID)
+    draft_id = fields.String(required=True, validate=ID)
+    year = fields.Integer(required=True, strict=True)
+    region_code = fields.String(required=True, validate=REGION_CODE)
+    signatories = fields.List(fields.Nested(FinalAccountsSignatory), required=True, validate=validate.Length(min=2))
+    total_revenue_fen = Fen(required=True)
+    total_expenditure_fen = Fen(required=True)
+    rolling_balance_fen = Fen(required=True, allow_negative=True)
+    submitted_at = fields.AwareDateTime(required=True)
+
+
+class ApprovedPlanLine(Schema):
+    region_code = fields.String(required=True, validate=REGION_CODE)
+    month = fields.String(required=True, validate=PERIOD_MONTH)
+    scheme = fields.String(required=True, validate=SCHEME)
+    amount_fen = Fen(required=True)
+
+
+class FundUsePlanReviewed(EventSchema):
+    """HO-17: finance and healthcare_security's joint review of the consolidated plan; an adjusted split carries
+    its reason (004:35)."""
+
+    event_type = "finance.fund_use_plan.reviewed.v1"
+
+    plan_id = fields.String(required=True, validate=ID)
+    quarter = fields.String(required=True, validate=QUARTER)
+    decision = fields.String(required=True, validate=validate.OneOf(["approved", "adjusted"]))
+    approved_lines = fields.List(fields.Nested(ApprovedPlanLine), required=True)
+    adjustment_reason = fields.String()
+    signatories = fields.List(fields.Nested(PlanSignatory), required=True, validate=validate.Length(min=2))
+    reviewed_at = fields.AwareDateTime(required=True)
+
+
+class FundAllocated(EventSchema):
+    """HO-18: finance moves a month's approved plan from the special account to the provincial expenditure
+    account, by the end of the month before (004:34)."""
+
+    event_type = "finance.fund.allocated.v1"
+
+    allocation_id = fields.String(required=True, validate=ID)
+    plan_id = fields.String(required=True, validate=ID)
+    month = fields.String(required=True, validate=PERIOD_MONTH)
+    scheme = fields.String(required=True, validate=SCHEME)
+    amount_fen = Fen(required=True, validate=validate.Range(min=1, error="must be > 0 fen"))
+    from_account = fields.String(required=True, validate=ID)
+    to_account = fields.String(required=True, validate=ID)
+    value_date = fields.Date(required=True)
+
+
+class RegionShare(Schema):
+    region_code = fields.String(required=True, validate=REGION_CODE)
+    amount_fen = Fen(required=True)
+
+
+class ProposalSignatory(PlanSignatory):
+    pass
+
+
+class DeficitSharingProposed(EventSchema):
+    """HO-40: finance and healthcare_security propose how the province and the cities share a shortfall."""
+
+    event_type = "finance.deficit_sharing.proposed.v1"
+
+    proposal_id = fields.String(required=True, validate=ID)
+    year = fields.Integer(required=True, strict=True)
+    trigger = fields.String(required=True, validate=validate.OneOf(["balance_below_six_months",
+                                                                     "out_of_budget_gap"]))
+    rolling_balance_fen = Fen(required=True, allow_negative=True)
+    avg_monthly_expenditure_fen = Fen(required=True)
+    months_payable = fields.String(required=True, validate=validate.Regexp(r"^-?\d+(\.\d+)?$"))
+    shortfall_fen = Fen(required=True)
+    province_share_fen = Fen(required=True)
+    region_shares = fields.List(fields.Nested(RegionShare), required=True)
+    ratio_source = fields.String(required=True, validate=validate.Length(min=1))
+    signatories = fields.List(fields.Nested(ProposalSignatory), required=True, validate=validate.Length(min=2))
+    proposed_at = fields.AwareDateTime(required=True)
+
+
+class LtcSubsidyRemitted(EventSchema):
+    """HO-41: district finance's long-term-care subsidy (10 yuan a person) to the city special account by end of
+    March (003:86)."""
+
+    event_type = "finance.ltc_subsidy.remitted.v1"
+
+    remittance_id = fields.String(required=True, validate=ID)
+    year = fields.Integer(required=True, strict=True)
+    region_code = fields.String(required=True, validate=REGION_CODE)
+    insured_person_count = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    per_person_fen = Fen(required=True)
+    amount_fen = Fen(required=True)
+    waived = fields.Boolean(required=True)
+    to_account = fields.String(required=True, validate=ID)
+    remitted_on = fields.Date(required=True)
+
+
+class RewardPaid(EventSchema):
+    """HO-32: finance funded a whistle-blower reward the bureau approved."""
+
+    event_type = "finance.reward.paid.v1"
+
+    reward_id = fields.String(required=True, validate=ID)
+    amount_fen = Fen(required=True)
+    payment_ref = fields.String(required=True, validate=ID)
+    paid_at = fields.AwareDateTime(required=True)
+
+
+EVENT_SCHEMAS = [BudgetDraftReviewed, BudgetJointSubmissionSent, FinalAccountsJointSubmissionSent,
+                 FundUsePlanReviewed, FundAllocated, DeficitSharingProposed, LtcSubsidyRemitted, RewardPaid]
+
+
+# --- HTTP requests ------------------------------------------------------------------------------------
+
+
+class ReviewRequest(Schema):
+    decision = fields.String(required=True, validate=validate.OneOf(["agreed", "returned"]))
+    comments = fields.String(load_default="")
+
+
+class SignRequest(Schema):
+    """A co-signatory's signature on the joint submission, recorded at finance (see the report on HO-10)."""
+
+    agency = fields.String(required=True, validate=validate.OneOf(["finance", "healthcare_security", "tax"]))
+
+
+class ApprovedLineIn(ApprovedPlanLine):
+    reason = fields.String(load_default="")
+
+
+class PlanReviewRequest(Schema):
+    reviewed_by = fields.List(fields.String(validate=validate.OneOf(["finance", "healthcare_security"])),
+                              required=True)
+    approved_lines = fields.List(fields.Nested(ApprovedLineIn), required=True)
+    adjustment_reason = fields.String(load_default="")
+
+
+class AccountFunding(Schema):
+    """Opening or topping up an account of the ledger (e.g. contributions reaching the special account)."""
+
+    account = fields.String(required=True, validate=ID)
+    amount_fen = Fen(required=True)
+
+
+class AllocationRequest(Schema):
+    allocation_id = fields.String(required=True, validate=ID)
+    plan_id = fields.String(required=True, validate=ID)
+    month = fields.String(required=True, validate=PERIOD_MONTH)
+    scheme = fields.String(required=True, validate=SCHEME)
+    amount_fen = Fen(required=True)
+
+
+class RatioRequest(Schema):
+    weights = fields.Dict(keys=fields.String(), values=fields.Decimal(as_string=True), required=True,
+                          validate=validate.Length(min=1))
+    source = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class DeficitRequest(Schema):
+    proposal_id = fields.String(required=True, validate=ID)
+    year = fields.Integer(required=True, strict=True)
+    rolling_balance_fen = Fen(required=True, allow_negative=True)
+    avg_monthly_expenditure_fen = Fen(required=True)
+    in_budget_gap_fen = Fen(load_default=0)
+    out_of_budget_gaps = fields.Dict(keys=fields.String(validate=REGION_CODE), values=Fen(), load_default=dict)
+
+
+class LtcRemitRequest(Schema):
+    remittance_id = fields.String(required=True, validate=ID)
+    year = fields.Integer(required=True, strict=True)
+    region_code = fields.String(required=True, validate=REGION_CODE)
+    insured_person_count = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    amount_fen = Fen(required=True)
+    to_account = fields.String(required=True, validate=ID)
+
+
+class RewardPayRequest(Schema):
+    payment_ref = fields.String(required=True, validate=ID)

@@ -1,13 +1,45 @@
-"""finance's nameko service: thin entrypoints; the rules are in domain.py."""
+"""finance's nameko service: thin entrypoints in three desks (budget chain, plans and allocation, deficit / LTC /
+rewards); the rules are in the domain package."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
 from shared.bus.runtime import AgencyService
 
-from . import models
+from . import domain, models
+from .budget_entrypoints import BudgetChainEntrypoints
+from .fund_entrypoints import FundEntrypoints, approved_plan
+from .support_entrypoints import SupportEntrypoints
 
 
-class FinanceService(AgencyService):
+class FinanceService(AgencyService, BudgetChainEntrypoints, FundEntrypoints, SupportEntrypoints):
     name = "finance"
     agency = "finance"
     metadata = models.Base.metadata
+    region_chains = domain.REGION_CHAINS  # which chain a region's drafts follow (configuration)
+    provincial_region = "460000"  # routing region of provincial-level events (Hainan)
+
+    def clock(self) -> datetime:
+        """The one source of 'now' for rules and deadlines; tests override it with fixed dates."""
+        return datetime.now(UTC)
+
+    def watch_deadlines(self, now: datetime) -> None:
+        """Allocations due by month end and rewards to fund before the reporter's collection day."""
+        now = self.clock()
+        with self.db.runtime.database.transaction() as session:
+            owed = {"fund_allocation": [], "reward_funding": []}
+            for review in session.scalars(select(models.PlanReview).where(models.PlanReview.decision.is_not(None))):
+                rows = session.scalars(select(models.Allocation).where(models.Allocation.plan_id == review.plan_id))
+                book = domain.rebuild_allocation_book(
+                    approved_plan(review), [(r.allocation_id, r.month, r.scheme, r.amount_fen) for r in rows])
+                owed["fund_allocation"] += book.obligations()
+            for reward in session.scalars(select(models.Reward).where(models.Reward.paid_at.is_(None))):
+                due = domain.Deadline.from_dict(reward.collect_by)
+                owed["reward_funding"].append(domain.Obligation(f"fund reward {reward.reward_id}", "finance", due))
+        metrics = self.db.runtime.metrics
+        for kind, obligations in owed.items():
+            metrics.deadlines_open.labels(self.agency, kind).set(len(domain.open_deadlines(obligations)))
+            metrics.deadlines_overdue.labels(self.agency, kind).set(len(domain.overdue(obligations, now)))

@@ -161,12 +161,15 @@ class BudgetLine:
     revenue_fen: int
     expenditure_fen: int
     balance_fen: int = 0
+    insured_person_count: int = 0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "scheme", _scheme(self.scheme))
 
 
 def _budget_lines(lines: Iterable[BudgetLine], *, signed: bool = False) -> tuple[BudgetLine, ...]:
+    """Checked lines. A balance may be negative (a planned deficit, a rolling balance in deficit); revenue and
+    expenditure may be negative only as the deltas of an adjustment (``signed``)."""
     lines = tuple(lines)
     if not lines:
         raise InvalidBudgetLines("give at least one scheme line (employee, resident)")
@@ -176,8 +179,10 @@ def _budget_lines(lines: Iterable[BudgetLine], *, signed: bool = False) -> tuple
             f"one line per scheme, got {[s.value for s in schemes]}; merge the duplicates"
         )
     for line in lines:
-        for name in ("revenue_fen", "expenditure_fen", "balance_fen"):
+        for name in ("revenue_fen", "expenditure_fen"):
             _fen(getattr(line, name), f"{line.scheme.value} {name}", signed=signed)
+        _fen(line.balance_fen, f"{line.scheme.value} balance_fen", signed=True)
+        _fen(getattr(line, "insured_person_count", 0), f"{line.scheme.value} insured person count")
     return tuple(sorted(lines, key=lambda line: line.scheme.value))
 
 
@@ -245,12 +250,28 @@ def revise_lines(compilation: BudgetCompilation, lines: Iterable[BudgetLine]) ->
     return replace(compilation, lines=_budget_lines(lines))
 
 
-def record_tax_confirmation(compilation: BudgetCompilation, by: str, at: datetime) -> BudgetCompilation:
-    """Tax co-signed the revenue figures as they stand (tax.budget_draft.revenue_confirmed)."""
+def record_tax_confirmation(
+    compilation: BudgetCompilation, by: str, at: datetime, revenue: Mapping[str, int] | None = None
+) -> BudgetCompilation:
+    """Tax co-signed the revenue figures (tax.budget_draft.revenue_confirmed). ``revenue`` is what tax
+    signed, per scheme; when it differs from the draft, the draft is not co-signed until tax signs again."""
     _aware(at)
     _actor(by, "tax", "confirming the revenue figures")
     compilation.check_drafting()
-    return replace(compilation, tax_confirmed_revenue=_revenue(compilation.lines))
+    if revenue is None:
+        return replace(compilation, tax_confirmed_revenue=_revenue(compilation.lines))
+    signed = tuple(sorted((_scheme(s), _fen(v, f"{s} revenue")) for s, v in revenue.items()))
+    return replace(compilation, tax_confirmed_revenue=signed)
+
+
+# Tax co-signs the revenue side in Hainan (004:22); Hengshui's chain has no tax step (001:237). By region-code
+# prefix, longest first; a region not listed needs no co-signature.
+TAX_COSIGN_BY_REGION_PREFIX: Mapping[str, bool] = MappingProxyType({"46": True, "1311": False})
+
+
+def tax_cosign_required_for(region_code: str, config: Mapping[str, bool] = TAX_COSIGN_BY_REGION_PREFIX) -> bool:
+    prefixes = sorted((p for p in config if region_code.startswith(p)), key=len)
+    return bool(prefixes) and config[prefixes[-1]]
 
 
 def submit_budget_draft(
@@ -970,3 +991,96 @@ def disburse(
         late=disbursement_deadline(month).is_overdue(at),
     )
     return new, ledger, event
+
+
+@dataclass(frozen=True)
+class Accounts:
+    """The center's expenditure accounts (支出户) and their balances in fen: credited by finance's allocations,
+    debited by disbursements. No account goes below zero, so a move never changes the sum."""
+
+    balances: Mapping[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for account, amount in self.balances.items():
+            _fen(amount, f"balance of {account}")
+        object.__setattr__(self, "balances", _frozen(self.balances))
+
+    def balance(self, account: str) -> int:
+        if account not in self.balances:
+            raise UnknownAccount(f"no account {account!r}")
+        return self.balances[account]
+
+    def credited(self, account: str, amount_fen: int) -> Accounts:
+        _fen(amount_fen, f"amount credited to {account}", positive=True)
+        return Accounts({**self.balances, account: self.balances.get(account, 0) + amount_fen})
+
+    def opened(self, account: str) -> Accounts:
+        return self if account in self.balances else Accounts({**self.balances, account: 0})
+
+    def moved(self, from_account: str, to_account: str, amount_fen: int) -> Accounts:
+        _fen(amount_fen, "amount moved", positive=True)
+        if self.balance(from_account) < amount_fen:
+            raise InsufficientFunds(f"{from_account} holds {self.balances[from_account]} fen, not {amount_fen}")
+        self.balance(to_account)
+        return Accounts({**self.balances, from_account: self.balances[from_account] - amount_fen,
+                         to_account: self.balances[to_account] + amount_fen})
+
+
+def center_accounts(allocations: Iterable[tuple[str, int]],
+                    disbursements: Iterable[tuple[str, str, int]]) -> Accounts:
+    """Balances rebuilt from what was received (scheme, fen) and paid out (region, scheme, fen)."""
+    accounts = Accounts()
+    for scheme, amount in allocations:
+        accounts = accounts.opened(provincial_expenditure_account(scheme)).credited(
+            provincial_expenditure_account(scheme), amount)
+    for region, scheme, amount in disbursements:
+        accounts = accounts.opened(expenditure_account(region, scheme)).moved(
+            provincial_expenditure_account(scheme), expenditure_account(region, scheme), amount)
+    return accounts
+
+
+# --- 4. long-term care funding the center transfers (HO-41, Hongze 003:86) -------------------------------
+
+
+class LtcPart(StrEnum):
+    PERSONAL = "personal"  # collected with the insured's contributions, transferred in January
+    POOL_FUND = "pool_fund"  # from the medical-insurance pool fund, by the end of January
+
+
+LTC_PER_PERSON_FEN = {LtcPart.PERSONAL: 1000, LtcPart.POOL_FUND: 6000}  # 10 + 60 of the 80 yuan a year
+LTC_PERSONAL_WAIVED_YEARS = frozenset({2023})  # 003:86: the personal part was waived in 2023
+
+
+@dataclass(frozen=True)
+class LtcContributionTransferred:
+    event_name: ClassVar[str] = "hs_center.ltc_contribution.transferred"
+    year: int
+    part: LtcPart
+    insured_person_count: int
+    per_person_fen: int
+    amount_fen: int
+    waived: bool
+    at: datetime
+    late: bool
+
+
+def ltc_transfer_deadline(year: int) -> Deadline:
+    """Both of the center's parts reach the city special account by the end of January (003:86)."""
+    return end_of_month(year, 1)
+
+
+def transfer_ltc_part(
+    year: int, part: str, insured_person_count: int, at: datetime,
+    *, waived_years: frozenset[int] = LTC_PERSONAL_WAIVED_YEARS,
+) -> LtcContributionTransferred:
+    """The amount is the seed's per-person figure times the persons funded; a waived part is sent as 0."""
+    at = _aware(at)
+    try:
+        part = LtcPart(part)
+    except ValueError:
+        raise DomainError(f"unknown LTC part {part!r}; the center transfers 'personal' or 'pool_fund'") from None
+    count = _fen(insured_person_count, "insured person count")
+    waived = part is LtcPart.PERSONAL and year in waived_years
+    per_person = LTC_PER_PERSON_FEN[part]
+    return LtcContributionTransferred(year, part, count, per_person, 0 if waived else per_person * count, waived,
+                                      at, ltc_transfer_deadline(year).is_overdue(at))

@@ -129,6 +129,18 @@ class Drill:
             time.sleep(0.3)
         raise RuntimeError(f"{agency} not healthy after {timeout}s")
 
+    def wait_exit(self, agency: str, timeout: float = 300) -> int:
+        """Poll, never block: Popen.wait would stall eventlet's hub and with it the traffic
+        the child needs in order to reach its crash point."""
+        proc = self.procs[agency]
+        end = time.monotonic() + timeout
+        while proc.poll() is None:
+            if time.monotonic() > end:
+                raise RuntimeError(f"{agency} did not exit within {timeout}s")
+            time.sleep(0.2)
+        self.procs.pop(agency)
+        return proc.returncode
+
     def kill(self, agency: str, sig: int = signal.SIGKILL) -> None:
         proc = self.procs.pop(agency)
         proc.send_signal(sig)
@@ -273,7 +285,7 @@ class FaultProxy:
                 while self.stalled.is_set():
                     time.sleep(0.05)
                 dst.sendall(data)
-        except OSError:
+        except (OSError, EOFError):  # the other side or a cut closed it
             pass
         finally:
             for s in (src, dst):

@@ -84,10 +84,8 @@ def test_relay_killed_between_publish_and_mark_sent(drill):
 
     def fault():
         # The crashing relay exits by itself after confirming a window; bring tax back.
-        proc = d.procs["tax"]
-        proc.wait(timeout=300)
-        d.procs.pop("tax")
-        d.figures.notes.append(f"relay exited with {proc.returncode}")
+        code = d.wait_exit("tax")
+        d.figures.notes.append(f"relay exited with {code}")
         d.env_extra["tax"] = {}
         d.start("tax")
 
@@ -131,9 +129,7 @@ def test_the_suite_catches_duplicates_when_the_inbox_is_switched_off(drill):
                                                  "hs_center": {"FUNDLINK_INBOX_DEDUP": "off"}})
 
     def fault():
-        proc = d.procs["tax"]
-        proc.wait(timeout=300)
-        d.procs.pop("tax")
+        d.wait_exit("tax")
         d.env_extra["tax"] = {}
         d.start("tax")
 

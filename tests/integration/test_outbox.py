@@ -4,8 +4,7 @@ import subprocess
 from datetime import UTC, datetime
 
 import requests
-from conftest import delete_agency_queues
-from helpers import FEED_TYPE, count, feed_payload, metric_value, outbox_rows, registry, wait_for
+from helpers import FEED_TYPE, count, delete_agency_queues, feed_payload, metric_value, outbox_rows, registry, wait_for
 
 from services.tax import models, schemas
 from shared.bus.runtime import AgencyService, http

@@ -1,0 +1,131 @@
+"""Finance's desk on the budget chain (HO-09 in, HO-10 out, HO-11 in). Mixed into FinanceService."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from shared.bus.runtime import handles, http
+from shared.http import NotFound, json_body
+
+from . import domain, models, schemas
+
+ERRORS = (domain.DomainError,)
+
+
+def draft_view(row: models.ChainDraft) -> dict:
+    """Where a draft stands and what it waits for."""
+    draft = domain.draft_from_dict(row.data)
+    step = draft.pending_step
+    waiting = None
+    if step is not None:
+        waiting = {"step": step.state, "by": [a for a in step.actors if a not in draft.signatures],
+                   "joint": step.joint}
+    elif not draft.submitted:
+        waiting = {"step": "resubmission" if draft.resume_at else "submission", "by": [draft.chain.compiler],
+                   "joint": False}
+    return {"draft_id": row.draft_id, "kind": row.kind, "chain": draft.chain.chain_id, "year": row.year,
+            "region_code": row.region_code, "state": draft.state, "complete": draft.is_complete,
+            "waiting_for": waiting, "resume_at": draft.resume_at, "submission_id": row.submission_id,
+            "total_revenue_fen": draft.total_revenue_fen, "total_expenditure_fen": draft.total_expenditure_fen,
+            "history": [{"at": r.at.isoformat(), "by": r.by, "action": r.action, "state": r.state, "note": r.note}
+                        for r in draft.history]}
+
+
+class BudgetChainEntrypoints:
+    # -- loading and storing -----------------------------------------------------------------------------
+    def _chain_row(self, draft_id: str, kind: str = "budget") -> models.ChainDraft:
+        row = self.db.session.get(models.ChainDraft, (kind, draft_id))
+        if row is None:
+            raise NotFound(f"finance has no {kind} draft {draft_id!r}; it arrives with the bureau's review (HO-09)")
+        return row
+
+    def _chain_row_or_open(self, data: dict, kind: str = "budget") -> models.ChainDraft:
+        row = self.db.session.get(models.ChainDraft, (kind, data["draft_id"]))
+        if row is None:
+            chain = domain.chain_for(data["region_code"], kind, self.region_chains)
+            draft = domain.open_draft(data["draft_id"], data["year"], data["region_code"], chain)
+            row = models.ChainDraft(kind=kind, draft_id=draft.draft_id, region_code=draft.region_code,
+                                    year=draft.year, state=draft.state, data=domain.draft_to_dict(draft),
+                                    updated_at=self.clock())
+            self.db.session.add(row)
+        return row
+
+    def _store_draft(self, row: models.ChainDraft, draft: domain.BudgetDraft) -> None:
+        row.data, row.state, row.updated_at = domain.draft_to_dict(draft), draft.state, self.clock()
+
+    # -- HO-09 in ------------------------------------------------------------------------------------------
+    @handles("fundlink.healthcare_security.budget_draft.reviewed.v1")
+    def on_bureau_budget_review(self, event):
+        data = event.data
+        row = self._chain_row_or_open(data)
+        totals = domain.BudgetLine(None, data["total_revenue_fen"], data["total_expenditure_fen"])
+        draft, _ = domain.receive_bureau_review(domain.draft_from_dict(row.data), data["decision"], totals,
+                                                data.get("comments", ""), self.clock())
+        self._store_draft(row, draft)
+
+    # -- HO-10 out -----------------------------------------------------------------------------------------
+    @http("POST", "/budget-drafts/<draft_id>/review", request_schema=schemas.ReviewRequest, expected_exceptions=ERRORS)
+    def review_budget_draft(self, request, draft_id):
+        """Finance agrees (the co-signatories then sign) or returns the draft to the bureau, with reasons."""
+        body, row, now = schemas.ReviewRequest().load(json_body(request)), self._chain_row(draft_id), self.clock()
+        agreed = body["decision"] == "agreed"
+        draft, event = domain.review(domain.draft_from_dict(row.data), "finance", agreed, body["comments"], now)
+        self._store_draft(row, draft)
+        if isinstance(event, domain.BudgetDraftReviewedByFinance | domain.DraftReturnedForRevision):
+            payload = {"draft_id": draft_id, "year": row.year, "region_code": row.region_code,
+                       "decision": body["decision"], "total_revenue_fen": draft.total_revenue_fen,
+                       "total_expenditure_fen": draft.total_expenditure_fen, "reviewed_at": now}
+            if body["comments"]:
+                payload["comments"] = body["comments"]
+            self.db.publish(schemas.BudgetDraftReviewed, payload, subject=draft_id, correlation_id=draft_id,
+                            region=row.region_code)
+        return draft_view(row)
+
+    @http("POST", "/budget-drafts/<draft_id>/signatures", request_schema=schemas.SignRequest,
+          expected_exceptions=ERRORS)
+    def sign_joint_submission(self, request, draft_id):
+        """A co-signatory's signature on the joint submission; the last one sends it to the government."""
+        body, row, now = schemas.SignRequest().load(json_body(request)), self._chain_row(draft_id), self.clock()
+        draft, event = domain.sign_joint(domain.draft_from_dict(row.data), body["agency"], now)
+        self._store_draft(row, draft)
+        if isinstance(event, domain.BudgetJointSubmissionSent):
+            row.submission_id = f"{draft_id}-JS{len(draft.approvals)}-{len(draft.history)}"
+            signatories = [{"agency": a, "signed_at": at} for a, at in domain.joint_signatures(draft, draft.state)]
+            self.db.publish(schemas.BudgetJointSubmissionSent, {
+                "submission_id": row.submission_id, "draft_id": draft_id, "year": row.year,
+                "region_code": row.region_code, "signatories": signatories,
+                "total_revenue_fen": draft.total_revenue_fen, "total_expenditure_fen": draft.total_expenditure_fen,
+                "submitted_at": now}, subject=draft_id, correlation_id=draft_id, region=row.region_code)
+        return draft_view(row)
+
+    # -- HO-11 in ------------------------------------------------------------------------------------------
+    @handles("fundlink.people_government.budget.approved.v1")
+    def on_government_budget_decision(self, event):
+        data = event.data
+        row = self._chain_row(data["draft_id"])
+        if data["submission_id"] != row.submission_id:
+            raise domain.DomainError(f"decision {data['approval_id']} is on submission {data['submission_id']}, "
+                                     f"but the submission in force is {row.submission_id}")
+        reason = f"returned by {data['approving_body']} (decision {data['approval_id']})"
+        draft, _ = domain.review(domain.draft_from_dict(row.data), "people_government",
+                                 data["decision"] == "approved", reason, self.clock())
+        self._store_draft(row, draft)
+
+    @handles("fundlink.peoples_congress.budget.approved.v1")
+    def on_congress_budget_decision(self, event):
+        data = event.data
+        row = self._chain_row(data["draft_id"])
+        reason = f"not approved by the {data['approving_body']} (decision {data['approval_id']})"
+        draft, _ = domain.review(domain.draft_from_dict(row.data), "peoples_congress",
+                                 data["decision"] == "approved", reason, self.clock())
+        self._store_draft(row, draft)
+
+    # -- officers' view ----------------------------------------------------------------------------------
+    @http("GET", "/budget-drafts/<draft_id>")
+    def get_budget_draft(self, request, draft_id):
+        return draft_view(self._chain_row(draft_id))
+
+    @http("GET", "/budget-drafts")
+    def list_budget_drafts(self, request):
+        rows = self.db.session.scalars(select(models.ChainDraft).order_by(models.ChainDraft.draft_id)).all()
+        return {"drafts": [draft_view(r) for r in rows]}

@@ -1,0 +1,45 @@
+"""`fundlink budget` and `fundlink plan` drive the real services and show where an item stands and what is due."""
+
+import json
+
+import requests
+from helpers import wait_for
+from typer.testing import CliRunner
+
+from shared.cli import app
+
+runner = CliRunner()
+
+
+def run(*args):
+    result = runner.invoke(app, [str(a) for a in args])
+    return result.exit_code, result.output
+
+
+def test_an_officer_moves_a_hengshui_budget_and_opens_a_plan_round(fleet, tmp_path):
+    for agency in ("hs_center", "healthcare_security", "finance"):
+        fleet.start(agency)
+    center, bureau, finance = (fleet.url(a, "") for a in ("hs_center", "healthcare_security", "finance"))
+    draft = tmp_path / "draft.json"
+    draft.write_text(json.dumps({"draft_id": "HS-2026", "year": 2026, "region_code": "131102", "region_level": "city",
+                                 "schemes": [{"scheme": "employee", "revenue_fen": 500_00, "expenditure_fen": 450_00,
+                                              "balance_fen": 50_00, "insured_person_count": 3}]}))
+    assert run("budget", "compile", draft, "--url", center)[0] == 0
+    code, out = run("budget", "submit", "HS-2026", "--url", center)
+    assert code == 0 and '"status": "submitted"' in out
+    wait_for(lambda: requests.get(f"{bureau}/budget-drafts/HS-2026").ok, message="the draft at the bureau")
+    code, out = run("budget", "return", "HS-2026", "--as", "healthcare_security", "--url", bureau)
+    assert code != 0 and "--reason" in out  # a return without a reason is refused before it is sent
+    assert run("budget", "review", "HS-2026", "--as", "healthcare_security", "--url", bureau)[0] == 0
+    wait_for(lambda: requests.get(f"{finance}/budget-drafts/HS-2026").ok, message="the draft at finance")
+    code, out = run("budget", "list", "--at", "finance", "--url", finance)
+    assert code == 0 and "HS-2026" in out and "hs_reviewed" in out and "'finance'" in out
+    code, out = run("budget", "sign", "HS-2026", "--agency", "tax", "--url", finance)
+    assert code == 1 and "is for finance; 'tax' cannot perform it" in out
+
+    code, out = run("plan", "round", "2026-Q3", "--region", "131102", "--region", "131121", "--url", center)
+    assert code == 0
+    shown = json.loads(run("plan", "show", "2026-Q3", "--url", center)[1])
+    assert shown["plans_due"]["due_at"].startswith("2026-05-20T23:59:59")
+    assert shown["consolidation_due"]["due_at"].startswith("2026-06-10T23:59:59")
+    assert shown["regions"] == {"131102": None, "131121": None}
