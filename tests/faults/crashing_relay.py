@@ -3,14 +3,16 @@ once, after the broker has confirmed a window and before the rows are marked sen
 
 import os
 import sys
+import warnings
 
-import eventlet
+warnings.filterwarnings("ignore", message="\nEventlet is deprecated", category=DeprecationWarning)
+import eventlet  # noqa: E402
 
 eventlet.monkey_patch()
 
 from shared.bus import outbox  # noqa: E402
 
-CRASH_AFTER_WINDOWS = int(os.environ.get("FUNDLINK_FAULT_CRASH_AFTER_WINDOWS", "3"))
+CRASH_AFTER_WINDOWS = int(os.environ.get("FUNDLINK_FAULT_CRASH_AFTER_WINDOWS", "40"))
 _windows = [0]
 _record = outbox.Relay._record
 

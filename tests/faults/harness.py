@@ -32,6 +32,13 @@ VHOST = "fundlink_faults"
 FAULT_DB = "fundlink_faults"
 
 
+def _die_with_parent() -> None:
+    """Children must not outlive a killed test run: they would consume the next drill's queues."""
+    import ctypes
+
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -115,7 +122,7 @@ class Drill:
         log = open(self.log_dir / f"{self.scenario}-{agency}.log", "ab")  # noqa: SIM115 - owned by the child
         argv = [sys.executable, *(program or ["-m", "shared.entry"]), "serve", agency]
         self.procs[agency] = subprocess.Popen(argv, env=self.env(agency), stdout=log, stderr=subprocess.STDOUT,
-                                              cwd=ROOT)
+                                              cwd=ROOT, preexec_fn=_die_with_parent)
         self.wait_healthy(agency)
 
     def wait_healthy(self, agency: str, timeout: float = 90) -> None:
@@ -199,6 +206,9 @@ class Drill:
                 fired.set()
                 threading.Thread(target=fault, daemon=True).start()
 
+        if fault and fault_at <= 0:
+            fired.set()
+            threading.Thread(target=fault, daemon=True).start()
         with ThreadPoolExecutor(max_workers=workers) as pool:
             list(pool.map(one, range(count)))
         self.figures.sent = count

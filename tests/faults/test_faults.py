@@ -42,11 +42,11 @@ def drill(request, database_url, keys_dir, tmp_path):
         d.stop_all()
 
 
-def run(d: Drill, fault, **start) -> None:
+def run(d: Drill, fault, fault_at: float = 0.4, **start) -> None:
     d.start("hs_center", **start.get("hs_center", {}))
     d.start("tax", **start.get("tax", {}))
     d.load_registry()
-    d.send(fault=fault)
+    d.send(fault=fault, fault_at=fault_at)
     RESULTS.append(d.settle())
 
 
@@ -80,7 +80,7 @@ def test_consumer_killed_with_sigkill_mid_handling(drill):
 
 
 def test_relay_killed_between_publish_and_mark_sent(drill):
-    d = drill("relay_crash", env_extra={"tax": {"FUNDLINK_FAULT_CRASH_AFTER_WINDOWS": "5"}})
+    d = drill("relay_crash", env_extra={"tax": {"FUNDLINK_FAULT_CRASH_AFTER_WINDOWS": "40"}})
 
     def fault():
         # The crashing relay exits by itself after confirming a window; bring tax back.
@@ -89,7 +89,8 @@ def test_relay_killed_between_publish_and_mark_sent(drill):
         d.env_extra["tax"] = {}
         d.start("tax")
 
-    run(d, fault, tax={"program": CRASHING_RELAY})
+    # The watcher starts with the stream; the relay picks its own moment to die.
+    run(d, fault, fault_at=0.0, tax={"program": CRASHING_RELAY})
     assert "relay exited with 137" in d.figures.notes
     assert_clean(d.figures)
 
@@ -125,7 +126,7 @@ def test_broker_connection_stalled_then_cut(drill):
 def test_the_suite_catches_duplicates_when_the_inbox_is_switched_off(drill):
     """The same relay crash with the center's dedup off: the republished window must
     show up as duplicated effects, or the other scenarios prove nothing."""
-    d = drill("no_dedup_relay_crash", env_extra={"tax": {"FUNDLINK_FAULT_CRASH_AFTER_WINDOWS": "5"},
+    d = drill("no_dedup_relay_crash", env_extra={"tax": {"FUNDLINK_FAULT_CRASH_AFTER_WINDOWS": "40"},
                                                  "hs_center": {"FUNDLINK_INBOX_DEDUP": "off"}})
 
     def fault():
@@ -133,6 +134,6 @@ def test_the_suite_catches_duplicates_when_the_inbox_is_switched_off(drill):
         d.env_extra["tax"] = {}
         d.start("tax")
 
-    run(d, fault, tax={"program": CRASHING_RELAY})
+    run(d, fault, fault_at=0.0, tax={"program": CRASHING_RELAY})
     assert d.figures.duplicated > 0, d.figures.row()
     assert d.figures.lost == 0
