@@ -16,9 +16,9 @@ from sqlalchemy import select
 from shared.bus.runtime import handles, http
 from shared.calendar import china_calendar
 from shared.http import Conflict, NotFound, json_body
+from shared.records import dump, load
 
 from . import domain, models, schemas
-from .records import dump, load
 from .views import matter_view
 
 ERRORS = (domain.DomainError,)
@@ -207,7 +207,8 @@ class MatterEntrypoints:
         for row in self.db.session.scalars(due):
             value = load(MATTER_TYPES[row.kind], row.doc)
             if row.kind in TIMER_STEPS:
-                value, _ = TIMER_STEPS[row.kind](value, now)
+                value, events = TIMER_STEPS[row.kind](value, now)
+                self.publish_events(events, row.region_code, row.matter_id)  # a forfeited reward tells finance
             self._raise_alerts(row.kind, value, now, tally)
             self._save_matter(row, value)
 

@@ -1,7 +1,7 @@
 """Which domain event goes on the bus as which hand-off, and its payload in the catalogue's field names.
 
-Domain events without a hand-off in contracts/boundary/handoffs.yaml (overdue notices, reward collected or
-forfeited, deemed no objection, …) stay in the bureau: on the case's timeline and in ``deadline_alert``.
+Domain events without a hand-off in contracts/boundary/handoffs.yaml (overdue notices, reward collected,
+deemed no objection, …) stay in the bureau: on the case's timeline and in ``deadline_alert``.
 ``extra`` carries request facts the domain does not model (a suspect's name is modelled; an evidence item's
 kind is not).
 """
@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from shared.records import dump
+
 from . import domain, schemas
-from .records import dump
 
 
 def _transfer(e: domain.CaseTransferredToPolice, region: str) -> dict:
@@ -60,6 +61,9 @@ _OUT: dict[type, tuple[Any, Any]] = {
     domain.RewardApproved: (schemas.RewardApproved, lambda e, r: {
         "reward_id": e.reward_id, "report_id": e.report_id, "region_code": r, "loss_amount_fen": e.loss_amount_fen,
         "reward_amount_fen": e.reward_amount_fen, "notice_served_at": e.notice_served_at,
+        "collect_by": e.collect_by}),
+    domain.RewardForfeited: (schemas.RewardForfeited, lambda e, r: {
+        "reward_id": e.reward_id, "report_id": e.report_id, "forfeited_at": e.forfeited_at,
         "collect_by": e.collect_by}),
     domain.JointInspectionInvited: (schemas.JointInspectionInvited, lambda e, r: {
         "inspection_id": e.inspection_id, "region_code": r, "target_kind": e.target_kind, "target_id": e.target_id,

@@ -1,12 +1,12 @@
 """healthcare_security's payloads: the events it publishes and the officers' HTTP requests (marshmallow).
 
 Event field names follow contracts/boundary/handoffs.yaml. No schema of an event that leaves the bureau has
-a field for the reporter (举报人, 002:115).
+a field for the reporter (举报人, 002:115); only report.received, which the bureau alone consumes, carries it.
 """
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from shared.bus.fields import REGION_CODE, EventSchema, Fen
 
@@ -159,6 +159,37 @@ class ClueTransferredToProcuratorate(_Clue):
 # --- HO-31, HO-32: reports and rewards (no reporter identity) -----------------------------------------------
 
 
+class ReportTarget(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(
+        ["institution", "pharmacy", "insured_person", "employer", "handling_agency", "other"]))
+    target_id = fields.String(validate=validate.Length(min=1, max=64))
+    name = fields.String(required=True, validate=NAME)
+
+
+class ConfidentialReporter(Schema):
+    """A real-name reporter (举报人): kept confidential (002:115), so only the bureau's own events carry it."""
+
+    name = fields.String(required=True, validate=NAME)
+    id_number = fields.String(validate=validate.Length(min=1, max=64))
+    contact = fields.String(validate=validate.Length(min=1, max=200))
+
+
+class ReportReceived(EventSchema):
+    """HO-31: the bureau records a whistle-blower report (举报) and starts the 30-day clock (001:395). Internal:
+    healthcare_security is its only consumer, which is why it alone may carry the reporter."""
+
+    event_type = "healthcare_security.report.received.v1"
+
+    report_id = _id(required=True)
+    region_code = fields.String(required=True, validate=REGION_CODE)
+    channel = fields.String(required=True, validate=validate.OneOf(["phone", "online", "letter", "visit", "other"]))
+    target = fields.Nested(ReportTarget, required=True)
+    clues = fields.String(required=True, validate=TEXT)
+    real_name = fields.Boolean(required=True)
+    reporter = fields.Nested(ConfidentialReporter)
+    received_at = fields.AwareDateTime(required=True)
+
+
 class ReportClosed(EventSchema):
     """HO-31: the outcome the reporter is told, within 30 days of the report; by report id only."""
 
@@ -187,6 +218,18 @@ class RewardApproved(EventSchema):
     approved_at = fields.AwareDateTime(required=True)
 
 
+class RewardForfeited(EventSchema):
+    """HO-32: the reporter did not collect within 2 working days of the notice, so the reward is deemed waived
+    (003:56); finance stops funding it. Ids and dates only."""
+
+    event_type = "healthcare_security.reward.forfeited.v1"
+
+    reward_id = _id(required=True)
+    report_id = _id(required=True)
+    forfeited_at = fields.AwareDateTime(required=True)
+    collect_by = fields.Date(required=True)
+
+
 # --- HO-33, HO-36, HO-39 ------------------------------------------------------------------------------------
 
 
@@ -207,6 +250,25 @@ class JointInspectionInvited(EventSchema):
         validate=validate.Length(min=1))
     scope = fields.String(required=True, validate=TEXT)
     invited_at = fields.AwareDateTime(required=True)
+
+
+class ConsolidatedFinding(Schema):
+    finding_id = _id(required=True)
+    description = fields.String(required=True, validate=TEXT)
+    amount_fen = Fen()
+    lead_agency = fields.String(required=True, validate=validate.OneOf(
+        ["healthcare_security", "health_commission", "market_regulation", "finance", "public_security"]))
+
+
+class JointInspectionFindingsReported(EventSchema):
+    """HO-33: the consolidated result of a joint inspection, and which department follows up each finding."""
+
+    event_type = "healthcare_security.joint_inspection.findings_reported.v1"
+
+    inspection_id = _id(required=True)
+    target_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    findings = fields.List(fields.Nested(ConsolidatedFinding), required=True)
+    reported_at = fields.AwareDateTime(required=True)
 
 
 class SupervisionFinding(Schema):
@@ -243,11 +305,144 @@ class SettlementSuspensionOrdered(EventSchema):
     ordered_at = fields.AwareDateTime(required=True)
 
 
+# --- HO-35, HO-37, HO-38, HO-42: contracts whose flows come later (issue 11) -------------------------------
+
+
+class EmployerViolationAccepted(EventSchema):
+    """HO-35 reply: the bureau opens a case on tax's referral of an employer not enrolled, or returns it."""
+
+    event_type = "healthcare_security.employer_violation.accepted.v1"
+
+    referral_id = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    decision = fields.String(required=True, validate=validate.OneOf(["accepted", "returned"]))
+    case_id = _id()
+    reason = fields.String(validate=TEXT)
+    decided_at = fields.AwareDateTime(required=True)
+
+
+class EmployerViolationReferred(EventSchema):
+    """HO-35: an employer that does not pay or pays short is tax's matter (001:222-235); the surcharge runs from
+    ``arrears_since`` (003:41)."""
+
+    event_type = "healthcare_security.employer_violation.referred.v1"
+
+    referral_id = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    region_code = fields.String(required=True, validate=REGION_CODE)
+    employer_id = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    employer_name = fields.String(required=True, validate=NAME)
+    kind = fields.String(required=True, validate=validate.OneOf(["not_paid", "paid_short"]))
+    facts = fields.String(required=True, validate=TEXT)
+    amount_due_fen = Fen()
+    arrears_since = fields.Date()
+    referred_at = fields.AwareDateTime(required=True)
+
+
+class PenalisedParty(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(
+        ["institution", "pharmacy", "handling_agency", "employer", "person"]))
+    party_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    name = fields.String(required=True, validate=NAME)
+
+
+class PenaltyProposalSubmitted(EventSchema):
+    """HO-37: the supervising body proposes a penalty to the competent administrative authority (000:251)."""
+
+    event_type = "healthcare_security.penalty.proposal_submitted.v1"
+
+    proposal_id = _id(required=True)
+    case_id = _id(required=True)
+    supervision_id = _id()
+    party = fields.Nested(PenalisedParty, required=True)
+    violations = fields.String(required=True, validate=TEXT)
+    legal_basis = fields.List(fields.String(validate=NAME), required=True, validate=validate.Length(min=1))
+    proposed_fine_fen = Fen()
+    proposed_measures = fields.List(fields.String(validate=NAME))
+    submitted_at = fields.AwareDateTime(required=True)
+
+
+class PenaltyProposalApproved(EventSchema):
+    """HO-37 reply: the competent authority approves, amends or rejects a penalty proposal."""
+
+    event_type = "healthcare_security.penalty.proposal_approved.v1"
+
+    proposal_id = _id(required=True)
+    case_id = _id(required=True)
+    decision = fields.String(required=True, validate=validate.OneOf(["approved", "amended", "rejected"]))
+    approved_fine_fen = Fen()
+    reasons = fields.String(validate=TEXT)
+    decided_at = fields.AwareDateTime(required=True)
+
+    @validates_schema
+    def _reasons_when_not_approved(self, data, **kwargs):
+        if data.get("decision") in ("amended", "rejected") and not data.get("reasons"):
+            raise ValidationError("give the reasons when a proposal is amended or rejected", "reasons")
+
+
+class ServicePriceSet(EventSchema):
+    """HO-38: the bureau sets or changes the price of a basic, special-needs or new medical service item
+    (000:197-211); a new item follows the health commission's review."""
+
+    event_type = "healthcare_security.service_price.set.v1"
+
+    price_id = _id(required=True)
+    review_id = _id()
+    item_code = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    item_name = fields.String(required=True, validate=NAME)
+    item_kind = fields.String(required=True, validate=validate.OneOf(["basic", "special_needs", "new"]))
+    price_fen = Fen(required=True)
+    price_unit = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    region_code = fields.String(required=True, validate=REGION_CODE)
+    effective_from = fields.Date(required=True)
+    set_at = fields.AwareDateTime(required=True)
+
+
+class EnforcementNoticeIssued(EventSchema):
+    """HO-42: an upper bureau's enforcement supervision notice (执法监督通知书) to a lower bureau (001:393)."""
+
+    event_type = "healthcare_security.enforcement_supervision.notice_issued.v1"
+
+    notice_id = _id(required=True)
+    issuing_unit = fields.String(required=True, validate=NAME)
+    lower_unit = fields.String(required=True, validate=NAME)
+    related_case_id = _id()
+    defects = fields.List(fields.String(validate=TEXT), required=True, validate=validate.Length(min=1))
+    required_action = fields.String(required=True, validate=TEXT)
+    correct_by = fields.Date(required=True)
+    issued_at = fields.AwareDateTime(required=True)
+
+
+class EnforcementReviewRequested(EventSchema):
+    """HO-42 reply: the lower bureau asks for review within 10 days of receiving the notice (001:393)."""
+
+    event_type = "healthcare_security.enforcement_supervision.review_requested.v1"
+
+    request_id = _id(required=True)
+    notice_id = _id(required=True)
+    notice_received_at = fields.AwareDateTime(required=True)
+    grounds = fields.String(required=True, validate=TEXT)
+    requested_at = fields.AwareDateTime(required=True)
+
+
+class EnforcementReviewDecided(EventSchema):
+    """HO-42 reply: the upper bureau decides the review within 15 days of the request (001:393)."""
+
+    event_type = "healthcare_security.enforcement_supervision.review_decided.v1"
+
+    request_id = _id(required=True)
+    notice_id = _id(required=True)
+    decision = fields.String(required=True, validate=validate.OneOf(["upheld", "varied", "revoked"]))
+    reasons = fields.String(required=True, validate=TEXT)
+    decided_at = fields.AwareDateTime(required=True)
+
+
 EVENT_SCHEMAS = [
     CaseTransferredToPolice, ReconsiderationRequested, FilingSupervisionRequested, EvidenceHandedOver,
     ReferralSentToHealthCommission, ReferralSentToMarketRegulation,
     ClueTransferredToDisciplineInspection, ClueTransferredToProcuratorate,
-    ReportClosed, RewardApproved, JointInspectionInvited, SupervisionReportIssued, SettlementSuspensionOrdered,
+    ReportReceived, ReportClosed, RewardApproved, RewardForfeited,
+    JointInspectionInvited, JointInspectionFindingsReported, SupervisionReportIssued, SettlementSuspensionOrdered,
+    EmployerViolationAccepted, EmployerViolationReferred, PenaltyProposalSubmitted, PenaltyProposalApproved,
+    ServicePriceSet, EnforcementNoticeIssued, EnforcementReviewRequested, EnforcementReviewDecided,
     *BUDGET_REVIEW_EVENT_SCHEMAS,  # declared beside the budget-review entrypoints; the entry point reads this list
 ]
 

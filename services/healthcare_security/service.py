@@ -18,12 +18,12 @@ from sqlalchemy import select
 from shared.bus.runtime import AgencyService, handles, http
 from shared.calendar import china_calendar
 from shared.http import Conflict, NotFound, json_body
+from shared.records import dump, load
 
 from . import domain, models, schemas
 from .budget_review import BudgetReviewEntrypoints
 from .matters import MatterEntrypoints
 from .payloads import message
-from .records import dump, load
 from .views import case_view
 
 ERRORS = (domain.DomainError,)

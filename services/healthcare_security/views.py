@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from shared.records import dump
+
 from . import domain
-from .records import dump
 
 
 def _deadline_state(deadline, open_deadlines, now: datetime) -> str | None:

@@ -1,13 +1,13 @@
 """public_security's payloads: the events it publishes and the officers' HTTP requests (marshmallow).
 
-Field names follow contracts/boundary/handoffs.yaml (HO-23 … HO-26).
+Field names follow contracts/boundary/handoffs.yaml (HO-23 … HO-26, HO-33, HO-34).
 """
 
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from shared.bus.fields import EventSchema
+from shared.bus.fields import EventSchema, Fen
 
 ID = validate.Length(min=1, max=64)
 TEXT = validate.Length(min=1, max=4000)
@@ -64,7 +64,62 @@ class EvidenceReceived(EventSchema):
     received_at = fields.AwareDateTime(required=True)
 
 
-EVENT_SCHEMAS = [ReceiptSigned, FilingDecided, ReconsiderationDecided, EvidenceReceived]
+# --- HO-33, HO-34: contracts whose flows come later (issue 11) -------------------------------------------
+
+
+class JointInspectionAccepted(EventSchema):
+    """HO-33 reply: the police take part in the bureau's joint inspection, or decline with a reason."""
+
+    event_type = "public_security.joint_inspection.accepted.v1"
+
+    inspection_id = fields.String(required=True, validate=ID)
+    decision = fields.String(required=True, validate=validate.OneOf(["accepted", "declined"]))
+    staff_count = fields.Integer(strict=True, validate=validate.Range(min=1))
+    contact_unit = fields.String(validate=NAME)
+    reason = fields.String(validate=TEXT)
+    responded_at = fields.AwareDateTime(required=True)
+
+
+class InspectionFinding(Schema):
+    finding_id = fields.String(required=True, validate=ID)
+    description = fields.String(required=True, validate=TEXT)
+    amount_fen = Fen()
+    follow_up = fields.String(required=True, validate=validate.OneOf(
+        ["none", "own_enforcement", "referral", "transfer_to_police"]))
+
+
+class JointInspectionFindingsReported(EventSchema):
+    """HO-33 reply: what the police found within their own remit (empty when nothing)."""
+
+    event_type = "public_security.joint_inspection.findings_reported.v1"
+
+    inspection_id = fields.String(required=True, validate=ID)
+    findings = fields.List(fields.Nested(InspectionFinding), required=True)
+    reported_at = fields.AwareDateTime(required=True)
+
+
+class PersonMatch(Schema):
+    """What the household register (户籍) shows for one person."""
+
+    person_id = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    status = fields.String(required=True, validate=validate.OneOf(
+        ["found", "not_found", "deceased", "enrolled_elsewhere", "receiving_benefit"]))
+    detail = fields.String(validate=validate.Length(max=500))
+    effective_on = fields.Date()
+
+
+class ComparisonResultReturned(EventSchema):
+    """HO-34 reply: the police's register match (数据比对) for the persons the center asked about."""
+
+    event_type = "public_security.data_comparison.result_returned.v1"
+
+    request_id = fields.String(required=True, validate=ID)
+    results = fields.List(fields.Nested(PersonMatch), required=True)
+    returned_at = fields.AwareDateTime(required=True)
+
+
+EVENT_SCHEMAS = [ReceiptSigned, FilingDecided, ReconsiderationDecided, EvidenceReceived,
+                 JointInspectionAccepted, JointInspectionFindingsReported, ComparisonResultReturned]
 
 
 class FilingDecisionRequest(Schema):

@@ -17,9 +17,9 @@ from sqlalchemy import select
 from shared.bus.runtime import AgencyService, handles, http
 from shared.calendar import china_calendar
 from shared.http import NotFound, json_body
+from shared.records import dump, load
 
 from . import domain, models, schemas
-from .records import dump, load
 
 ERRORS = (domain.DomainError,)
 RECONSIDERATION_WORDS = {"upheld": "not_filed", "reversed": "filed"}  # catalogue word -> domain decision

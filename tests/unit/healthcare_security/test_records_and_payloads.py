@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from services.healthcare_security import domain as hs
 from services.healthcare_security.payloads import message
-from services.healthcare_security.records import dump, load
 from shared.bus.catalogue import catalogue
+from shared.records import dump, load
 
 from .test_domain import CAL, at, flagged_case, police_reviewing_case, report, transferred_case
 

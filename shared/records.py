@@ -1,8 +1,8 @@
-"""Domain values ↔ JSON documents, for storing them in a row (the same codec as healthcare_security's; services
-share no code).
+"""Domain values ↔ JSON documents, for storing them in a row and showing them over HTTP.
 
-The police's values (a transferred case with its transfer, deadlines and history) are frozen dataclasses.
-:func:`dump` turns one into plain JSON; :func:`load` rebuilds it from its type hints. No rules here.
+Agencies' domain values (a case with its timeline and deadlines, a report, a transfer, …) are frozen
+dataclasses. :func:`dump` turns one into plain JSON; :func:`load` rebuilds it from its type hints, so a
+stored value comes back exactly as the domain left it. No rules here, and no knowledge of any service.
 """
 
 from __future__ import annotations
