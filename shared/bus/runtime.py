@@ -71,6 +71,12 @@ class Runtime(SharedExtension):
         self.signer = load_signer(self.agency, self.settings.keys_dir)
         self.keys = KeyRegistry.from_directory(self.settings.public_keys_dir)
         self.metrics = ServiceMetrics(self.agency)
+        # Zero series for every hand-off of this agency: "none yet" must read 0, not absent.
+        for spec in self.catalogue.produced_by(self.agency):
+            self.metrics.published.labels(self.agency, spec.type)
+            self.metrics.unroutable.labels(self.agency, spec.type)
+        for spec in self.catalogue.consumed_by(self.agency):
+            self.metrics.consumed.labels(self.agency, spec.type, "processed")
         self.check = DeliveryCheck(
             self.agency, self.catalogue, self.keys, max_body_bytes=self.settings.max_body_bytes,
             max_age=timedelta(days=self.settings.max_event_age_days),
