@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import calendar as _stdcal
 import operator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -196,3 +197,23 @@ def next_month(year: int, month: int) -> tuple[int, int]:
     if not 1 <= month <= 12:
         raise ValueError(f"month must be 1..12, got {month}")
     return (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+@dataclass(frozen=True)
+class Obligation:
+    """Something a party owes by a deadline; ``met`` once done."""
+
+    what: str
+    party: str
+    deadline: Deadline
+    met: bool = False
+
+
+def open_deadlines(obligations: Iterable[Obligation]) -> tuple[Obligation, ...]:
+    """Obligations not yet met, soonest first."""
+    return tuple(sorted((o for o in obligations if not o.met), key=lambda o: (o.deadline.due_at, o.what)))
+
+
+def overdue(obligations: Iterable[Obligation], now: datetime) -> tuple[Obligation, ...]:
+    """Obligations not yet met whose deadline has passed at ``now``."""
+    return tuple(o for o in open_deadlines(obligations) if o.deadline.is_overdue(now))

@@ -26,7 +26,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import ClassVar, Protocol, TypeVar
 
-from shared.deadlines import Deadline, day_of_month, end_of_month
+from shared.deadlines import Deadline, Obligation, day_of_month, end_of_month, open_deadlines, overdue  # noqa: F401
 
 # --- common values ----------------------------------------------------------------------------------
 
@@ -115,24 +115,6 @@ def _reasons(reasons: Iterable[str] | str) -> tuple[str, ...]:
 # --- deadlines owed ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Obligation:
-    """Something a party owes by a deadline; ``met`` once done."""
-
-    what: str
-    party: str
-    deadline: Deadline
-    met: bool = False
-
-
-def open_deadlines(obligations: Iterable[Obligation]) -> tuple[Obligation, ...]:
-    """Obligations not yet met, soonest first."""
-    return tuple(sorted((o for o in obligations if not o.met), key=lambda o: (o.deadline.due_at, o.what)))
-
-
-def overdue(obligations: Iterable[Obligation], now: datetime) -> tuple[Obligation, ...]:
-    """Obligations not yet met whose deadline has passed at ``now``."""
-    return tuple(o for o in open_deadlines(obligations) if o.deadline.is_overdue(now))
 
 
 # --- 1. budget draft compilation (HO-08), execution (HO-12), adjustment (HO-13), final accounts (HO-14)

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-
-from shared.deadlines import Deadline
 
 # --- common values ----------------------------------------------------------------------------------
 
@@ -21,6 +18,16 @@ class InvalidAmount(DomainError): ...
 
 
 class InvalidPeriod(DomainError): ...
+
+
+# Fund years finance keeps books for; outside them dates and stored years stop making sense.
+FIRST_FUND_YEAR, LAST_FUND_YEAR = 2000, 2100
+
+
+def fund_year(year: int) -> int:
+    if not FIRST_FUND_YEAR <= year <= LAST_FUND_YEAR:
+        raise InvalidPeriod(f"year {year} is outside the fund years {FIRST_FUND_YEAR}–{LAST_FUND_YEAR}")
+    return year
 
 
 class Scheme(StrEnum):
@@ -99,21 +106,5 @@ def _reasons(reasons: Iterable[str] | str) -> tuple[str, ...]:
 # --- deadlines owed ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Obligation:
-    """Something a party owes by a deadline; ``met`` once done."""
-
-    what: str
-    party: str
-    deadline: Deadline
-    met: bool = False
-
-
-def open_deadlines(obligations: Iterable[Obligation]) -> tuple[Obligation, ...]:
-    """Obligations not yet met, soonest first."""
-    return tuple(sorted((o for o in obligations if not o.met), key=lambda o: (o.deadline.due_at, o.what)))
-
-
-def overdue(obligations: Iterable[Obligation], now: datetime) -> tuple[Obligation, ...]:
-    """Obligations not yet met whose deadline has passed at ``now``."""
-    return tuple(o for o in open_deadlines(obligations) if o.deadline.is_overdue(now))
+# One definition of an owed deadline for every agency, re-exported here for the finance domain.
+from shared.deadlines import Obligation, open_deadlines, overdue  # noqa: E402, F401
