@@ -42,9 +42,29 @@ def json_body(request) -> Any:
     if not raw:
         raise ValidationError({"_body": ["request body is empty; send a JSON object"]})
     try:
-        return json.loads(raw)
+        body = json.loads(raw)
     except ValueError as exc:
         raise ValidationError({"_body": [f"request body is not valid JSON: {exc}"]}) from exc
+    _refuse_unstorable_text(body)
+    return body
+
+
+def _refuse_unstorable_text(value: Any, path: str = "_body") -> None:
+    """NUL characters and lone surrogates cannot be stored (PostgreSQL text, UTF-8): refuse them up front."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValidationError({path: ["text must not contain the NUL character"]})
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise ValidationError({path: ["text is not valid Unicode (lone surrogate)"]}) from exc
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_unstorable_text(key, path)
+            _refuse_unstorable_text(item, f"{key}" if path == "_body" else f"{path}.{key}")
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _refuse_unstorable_text(item, f"{path}[{i}]")
 
 
 def error_response(exc: BaseException, expected: tuple[type[BaseException], ...] = ()) -> tuple[int, dict]:

@@ -104,6 +104,7 @@ class Reward(Base):
     collect_by: Mapped[dict] = mapped_column(JSON)  # Deadline.as_dict()
     paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     payment_ref: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    forfeited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class MoneyRecord(Base):

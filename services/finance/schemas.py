@@ -168,8 +168,88 @@ class RewardPaid(EventSchema):
     paid_at = fields.AwareDateTime(required=True)
 
 
+# --- contracts whose flows come later (issue 11) -----------------------------------------------------
+
+DEKAD = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])-D[1-3]$", error="must be a ten-day period as YYYY-MM-Dn, n 1..3")
+
+
+class PremiumTransferVoucherIssued(EventSchema):
+    """HO-06: finance's voucher telling the treasury to move a dekad's (旬) contributions to the provincial
+    special account (004:31, 93)."""
+
+    event_type = "finance.premium_transfer.voucher_issued.v1"
+
+    voucher_id = fields.String(required=True, validate=ID)
+    dekad = fields.String(required=True, validate=DEKAD)
+    treasury_code = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    region_code = fields.String(required=True, validate=REGION_CODE)
+    scheme = fields.String(required=True, validate=SCHEME)
+    amount_fen = Fen(required=True)
+    to_account = fields.String(required=True, validate=ID)
+    issued_at = fields.AwareDateTime(required=True)
+
+
+class ResidentSubsidyRemitted(EventSchema):
+    """HO-07: a city or county's yearly resident-insurance subsidy to the provincial special account, by
+    31 August (004:32, 94)."""
+
+    event_type = "finance.resident_subsidy.remitted.v1"
+
+    remittance_id = fields.String(required=True, validate=ID)
+    year = fields.Integer(required=True, strict=True, validate=validate.Range(min=2000, max=2100))
+    region_code = fields.String(required=True, validate=REGION_CODE)
+    insured_person_count = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    amount_fen = Fen(required=True)
+    to_account = fields.String(required=True, validate=ID)
+    remitted_on = fields.Date(required=True)
+
+
+class ResidentSubsidyReceived(EventSchema):
+    """HO-07 reply: provincial finance confirms the subsidy reached the special account."""
+
+    event_type = "finance.resident_subsidy.received.v1"
+
+    remittance_id = fields.String(required=True, validate=ID)
+    region_code = fields.String(required=True, validate=REGION_CODE)
+    amount_fen = Fen(required=True)
+    received_on = fields.Date(required=True)
+
+
+class JointInspectionAccepted(EventSchema):
+    """HO-33 reply: finance takes part in the bureau's joint inspection, or declines with a reason."""
+
+    event_type = "finance.joint_inspection.accepted.v1"
+
+    inspection_id = fields.String(required=True, validate=ID)
+    decision = fields.String(required=True, validate=validate.OneOf(["accepted", "declined"]))
+    staff_count = fields.Integer(strict=True, validate=validate.Range(min=1))
+    contact_unit = fields.String(validate=validate.Length(min=1, max=200))
+    reason = fields.String(validate=validate.Length(min=1, max=4000))
+    responded_at = fields.AwareDateTime(required=True)
+
+
+class InspectionFinding(Schema):
+    finding_id = fields.String(required=True, validate=ID)
+    description = fields.String(required=True, validate=validate.Length(min=1, max=4000))
+    amount_fen = Fen()
+    follow_up = fields.String(required=True, validate=validate.OneOf(
+        ["none", "own_enforcement", "referral", "transfer_to_police"]))
+
+
+class JointInspectionFindingsReported(EventSchema):
+    """HO-33 reply: what finance found within its own remit (empty when nothing)."""
+
+    event_type = "finance.joint_inspection.findings_reported.v1"
+
+    inspection_id = fields.String(required=True, validate=ID)
+    findings = fields.List(fields.Nested(InspectionFinding), required=True)
+    reported_at = fields.AwareDateTime(required=True)
+
+
 EVENT_SCHEMAS = [BudgetDraftReviewed, BudgetJointSubmissionSent, FinalAccountsJointSubmissionSent,
-                 FundUsePlanReviewed, FundAllocated, DeficitSharingProposed, LtcSubsidyRemitted, RewardPaid]
+                 FundUsePlanReviewed, FundAllocated, DeficitSharingProposed, LtcSubsidyRemitted, RewardPaid,
+                 PremiumTransferVoucherIssued, ResidentSubsidyRemitted, ResidentSubsidyReceived,
+                 JointInspectionAccepted, JointInspectionFindingsReported]
 
 
 # --- HTTP requests ------------------------------------------------------------------------------------

@@ -36,7 +36,9 @@ class FinanceService(AgencyService, BudgetChainEntrypoints, FundEntrypoints, Sup
                 book = domain.rebuild_allocation_book(
                     approved_plan(review), [(r.allocation_id, r.month, r.scheme, r.amount_fen) for r in rows])
                 owed["fund_allocation"] += book.obligations()
-            for reward in session.scalars(select(models.Reward).where(models.Reward.paid_at.is_(None))):
+            unfunded = select(models.Reward).where(models.Reward.paid_at.is_(None),
+                                                   models.Reward.forfeited_at.is_(None))
+            for reward in session.scalars(unfunded):
                 due = domain.Deadline.from_dict(reward.collect_by)
                 owed["reward_funding"].append(domain.Obligation(f"fund reward {reward.reward_id}", "finance", due))
         metrics = self.db.runtime.metrics

@@ -123,7 +123,7 @@ class SupportEntrypoints:
     def _record(self, kind: str, key: str, data: dict) -> None:
         self.db.session.merge(models.MoneyRecord(record_id=f"{kind}:{key}", kind=kind, data=data, at=self.clock()))
 
-    @http("GET", "/ltc/<int:year>")
+    @http("GET", "/ltc/<int:year>", expected_exceptions=ERRORS)
     def ltc_status(self, request, year):
         """What LTC funding has reached the city special account for ``year`` and what is still due."""
         rows = self.db.session.scalars(select(models.MoneyRecord).where(
@@ -167,12 +167,19 @@ class SupportEntrypoints:
                                             region_code=reward.region_code, amount_fen=reward.amount_fen,
                                             collect_by=collect_by.as_dict()))
 
+    @handles("fundlink.healthcare_security.reward.forfeited.v1")
+    def on_reward_forfeited(self, event):
+        """The reporter did not collect in time: the reward is deemed waived and finance does not fund it."""
+        row, reward = self._reward(event.data["reward_id"])
+        forfeited = domain.forfeit_reward(reward, datetime.fromisoformat(event.data["forfeited_at"]))
+        row.forfeited_at = forfeited.forfeited_at
+
     def _reward(self, reward_id: str) -> tuple[models.Reward, domain.Reward]:
         row = self.db.session.get(models.Reward, reward_id)
         if row is None:
             raise NotFound(f"finance has no approved reward {reward_id!r}")
         return row, domain.Reward(row.reward_id, row.report_id, row.region_code, row.amount_fen,
-                                  Deadline.from_dict(row.collect_by), row.paid_at, row.payment_ref)
+                                  Deadline.from_dict(row.collect_by), row.paid_at, row.payment_ref, row.forfeited_at)
 
     @http("POST", "/rewards/<reward_id>/payment", request_schema=schemas.RewardPayRequest,
           expected_exceptions=ERRORS)
@@ -189,5 +196,6 @@ class SupportEntrypoints:
     @http("GET", "/rewards/<reward_id>")
     def get_reward(self, request, reward_id):
         row, reward = self._reward(reward_id)
-        return {"reward_id": reward_id, "amount_fen": reward.amount_fen, "status": "paid" if reward.paid_at else
-                "awaiting_payment", "collect_by": row.collect_by, "payment_ref": reward.payment_ref}
+        return {"reward_id": reward_id, "amount_fen": reward.amount_fen, "status": domain.reward_status(reward),
+                "collect_by": row.collect_by, "payment_ref": reward.payment_ref,
+                "forfeited_at": reward.forfeited_at.isoformat() if reward.forfeited_at else None}

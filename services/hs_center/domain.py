@@ -236,6 +236,15 @@ class RegistryLineError(ValueError):
     """A registry file line that cannot be loaded; the text names the column and the rule."""
 
 
+REGISTRY_FIGURE_MAX = 2**31 - 1  # the registry keeps head counts and monthly dues as 32-bit integers
+
+
+def check_registry_figures(insured_person_count: int, monthly_due_fen: int) -> None:
+    for name, value in (("insured_persons", insured_person_count), ("monthly_due_fen", monthly_due_fen)):
+        if not 0 <= value <= REGISTRY_FIGURE_MAX:
+            raise RegistryLineError(f"{name} {value} must be between 0 and {REGISTRY_FIGURE_MAX}")
+
+
 def registry_entry(row: list[str]) -> dict:
     """One line of a registry file (``REGISTRY_COLUMNS``) as a registry entry."""
     if len(row) != len(REGISTRY_COLUMNS):
@@ -253,5 +262,6 @@ def registry_entry(row: list[str]) -> dict:
     for name, value in (("insured_persons", persons), ("monthly_due_fen", due)):
         if not value.isdigit():
             raise RegistryLineError(f"{name} {value!r} must be a whole number ≥ 0")
+    check_registry_figures(int(persons), int(due))
     return {"payer_kind": kind, "payer_id": payer_id, "scheme": scheme, "region_code": region,
             "insured_person_count": int(persons), "monthly_due_fen": int(due)}

@@ -7,6 +7,7 @@ import hashlib
 import io
 from datetime import UTC, datetime
 
+from marshmallow import ValidationError
 from sqlalchemy import func, select
 
 from shared.bus.runtime import AgencyService, handles, http
@@ -27,10 +28,12 @@ class HsCenterService(AgencyService, MoneyEntrypoints):
     metadata = models.Base.metadata
 
     # -- registry (参保登记) ----------------------------------------------------------------
-    @http("POST", "/registry", request_schema=schemas.RegistryLoad)
+    @http("POST", "/registry", request_schema=schemas.RegistryLoad, expected_exceptions=(domain.RegistryLineError,))
     def load_registry(self, request):
         """Enrollment registry entries (参保登记); the same payer and scheme is replaced."""
         entries = schemas.RegistryLoad().load(json_body(request))["entries"]
+        for e in entries:
+            domain.check_registry_figures(e["insured_person_count"], e["monthly_due_fen"])
         models.upsert_registry(self.db.session, [{"payer_kind": None, **e} for e in entries])
         return 200, {"loaded": len(entries)}
 
@@ -38,13 +41,21 @@ class HsCenterService(AgencyService, MoneyEntrypoints):
     def load_registry_csv(self, request):
         """A whole registry file, streamed: good lines load, bad ones are listed with their line number."""
         lines = io.TextIOWrapper(request.stream, encoding="utf-8-sig", newline="")
-        loaded, bad = self._load_registry_rows(csv.reader(lines))
+        try:
+            loaded, bad = self._load_registry_rows(csv.reader(lines))
+        except UnicodeDecodeError as exc:
+            reason = f"the registry file is not UTF-8 text ({exc.reason} at byte {exc.start})"
+            raise ValidationError({"_body": [reason]}) from exc
         return 200, {"loaded": loaded, "bad_count": len(bad), "bad": bad[:1000]}
 
-    @http("POST", "/registrations", request_schema=schemas.RegistrationRequest)
+    @http("POST", "/registrations", request_schema=schemas.RegistrationRequest,
+          expected_exceptions=(domain.RegistryLineError,))
     def register(self, request):
         """HO-04: one enrollment or change, entered in the registry and told to tax."""
         reg = schemas.RegistrationRequest().load(json_body(request))
+        domain.check_registry_figures(reg["insured_person_count"], reg["monthly_due_fen"])
+        if self.db.session.get(models.Registration, reg["registration_id"]) is not None:
+            return 200, {"registration_id": reg["registration_id"], "status": "already_registered"}
         now = datetime.now(UTC)
         event = self._record_registration(reg, now)
         self.db.publish(schemas.EnrollmentRegistered, event, subject=reg["registration_id"],
@@ -79,13 +90,18 @@ class HsCenterService(AgencyService, MoneyEntrypoints):
 
     @handles("fundlink.tax.collection.feed_published.v1")
     def on_feed_published(self, event):
-        """HO-01 in: a summary is reconciled at once; chunks are staged; the manifest closes the feed."""
+        """HO-01 in: a summary is reconciled at once; the manifest closes a detailed feed."""
         data, now = event.data, datetime.now(UTC)
-        if "chunk" in data:
+        if "chunk" in data:  # v1 still allows a chunk here; pushers now send feed_chunk_published
             return self._receive_chunk(data, now)
         if "manifest" in data:
             return self._receive_manifest(data, now)
         return self._reconcile_summary(data, now)
+
+    @handles("fundlink.tax.collection.feed_chunk_published.v1")
+    def on_feed_chunk_published(self, event):
+        """HO-01 detail: a chunk of a detailed feed's lines is staged until the manifest and every chunk are in."""
+        return self._receive_chunk(event.data, datetime.now(UTC))
 
     @handles("fundlink.tax.collection.feed_corrected.v1")
     def on_feed_corrected(self, event):
@@ -116,12 +132,14 @@ class HsCenterService(AgencyService, MoneyEntrypoints):
 
     # -- the steps behind the entrypoints ---------------------------------------------------------
     def _raise_overdue(self, ob, now):
-        """To tax and finance on HO-02 for now; the bureau needs its own event (see the report)."""
+        """HO-01 late: told to tax and escalated to healthcare_security and finance, once per region and month."""
         ob.overdue_raised_at, due = now, _aware(ob.due_at).astimezone(SHANGHAI)
-        self._answer({"region_code": ob.region_code, "period": ob.period, "status": "overdue",
-                      "due_at": due.isoformat(), "reason": f"no complete {ob.period} feed from region "
-                      f"{ob.region_code} by {due.isoformat()} (due by the 5th, 004:31)"},
-                     now, subject=f"{ob.region_code}:{ob.period}")
+        subject = f"{ob.region_code}:{ob.period}"
+        self.db.publish(schemas.FeedOverdue, {
+            "region_code": ob.region_code, "period": ob.period, "due_at": due.isoformat(),
+            "reason": f"no complete {ob.period} feed from region {ob.region_code} by {due.isoformat()} "
+                      "(due by the 5th, 004:31)", "raised_at": now.isoformat()},
+            subject=subject, correlation_id=subject, region=ob.region_code)
 
     def _reconcile_summary(self, data, now):
         prefix = domain.region_prefix(data["region_code"], data["region_level"])
@@ -221,7 +239,7 @@ class HsCenterService(AgencyService, MoneyEntrypoints):
         }
 
     def _answer(self, answer, now, *, subject):
-        """HO-02 to tax (and finance): every outcome, including gaps, refusals and overdue feeds."""
+        """HO-02 to tax (and finance): every outcome, including gaps and refusals."""
         answer = {"reconciled_at": now.isoformat(), **answer}
         self.db.publish(schemas.CollectionReconciled, answer, subject=subject, correlation_id=subject,
                         region=answer["region_code"])

@@ -1,6 +1,7 @@
-"""Tax's payloads for the budget cycle (HO-08): the co-signature of the revenue side of a budget draft.
+"""Tax's payloads for the budget cycle: the co-signature of the revenue side of a budget draft (HO-08) and
+the quarterly report of collection against the revenue budget (HO-12).
 
-To be listed in tax's EVENT_SCHEMAS (services/tax/schemas.py) by the tax service's owner.
+Listed in tax's EVENT_SCHEMAS (services/tax/schemas.py).
 """
 
 from __future__ import annotations
@@ -27,4 +28,25 @@ class BudgetRevenueConfirmed(EventSchema):
     confirmed_at = fields.AwareDateTime(required=True)
 
 
-EVENT_SCHEMAS = [BudgetRevenueConfirmed]
+class ExecutionLine(Schema):
+    scheme = fields.String(required=True, validate=SCHEME)
+    budget_revenue_fen = Fen(required=True)
+    collected_fen = Fen(required=True)
+
+
+class BudgetExecutionReported(EventSchema):
+    """HO-12 (tax's side): collection against the revenue budget, year to date, each quarter (004:24, 37).
+    The contract comes first; the flow that sends it follows (issue 11)."""
+
+    event_type = "tax.budget_execution.reported.v1"
+
+    report_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    year = fields.Integer(required=True, strict=True)
+    quarter = fields.String(required=True, validate=validate.Regexp(r"^\d{4}-Q[1-4]$",
+                                                                     error="must be a quarter as YYYY-Qn"))
+    region_code = fields.String(required=True, validate=REGION_CODE)
+    lines = fields.List(fields.Nested(ExecutionLine), required=True, validate=validate.Length(min=1, max=2))
+    reported_at = fields.AwareDateTime(required=True)
+
+
+EVENT_SCHEMAS = [BudgetRevenueConfirmed, BudgetExecutionReported]

@@ -9,6 +9,8 @@ from datetime import datetime
 from shared.deadlines import Deadline, day_of_month, next_month
 
 SCHEMES = ("employee", "resident")
+# Earlier periods are not collection months fundlink carries; their deadlines would fall off the calendar.
+FIRST_PERIOD_YEAR = 2000
 
 
 class FeedError(Exception):
@@ -44,6 +46,8 @@ def check_feed(period: str, lines: list[SchemeTotals], now: datetime) -> Deadlin
     if len(set(schemes)) != len(schemes):
         raise FeedError(f"scheme listed twice in the feed: {schemes}; send one line per scheme")
     year, month = (int(p) for p in period.split("-"))
+    if year < FIRST_PERIOD_YEAR:
+        raise FeedError(f"period {period} is before {FIRST_PERIOD_YEAR}; send a collection month fundlink carries")
     if (year, month) >= (now.year, now.month):
         raise FeedError(f"period {period} is not closed yet; a feed covers a past month")
     return feed_deadline(period)

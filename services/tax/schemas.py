@@ -53,14 +53,8 @@ class FeedChunk(Schema):
     ])
 
 
-class CollectionFeedPublished(EventSchema):
-    """HO-01: tax hands the previous month's collection to the center by the 5th.
-
-    Three shapes share this type: a summary (per-scheme ``lines`` only); a chunk of detail
-    lines (``chunk``, with ``lines`` totalling that chunk); and the manifest that closes a
-    detailed feed (``manifest``, with ``lines`` totalling the whole feed)."""
-
-    event_type = "tax.collection.feed_published.v1"
+class _FeedHeader(EventSchema):
+    """What every message of a feed carries: which feed, region, month and treasury, and when it was made."""
 
     feed_id = fields.String(required=True, validate=FEED_ID)
     region_code = fields.String(required=True, validate=REGION_CODE)
@@ -69,13 +63,35 @@ class CollectionFeedPublished(EventSchema):
     treasury_code = fields.String(required=True, validate=validate.Length(min=1, max=32))
     lines = fields.List(fields.Nested(SchemeLine), required=True, validate=validate.Length(min=1, max=2))
     generated_at = fields.AwareDateTime(required=True)
+
+
+class CollectionFeedPublished(_FeedHeader):
+    """HO-01: tax hands the previous month's collection to the center by the 5th.
+
+    Two shapes share this type: a summary (per-scheme ``lines`` only), and the manifest that
+    closes a detailed feed (``manifest``, with ``lines`` totalling the whole feed). The detail
+    lines travel to the center alone as ``tax.collection.feed_chunk_published``; ``chunk`` stays
+    here only because v1 published it (the center still accepts it, nobody sends it)."""
+
+    event_type = "tax.collection.feed_published.v1"
+
     manifest = fields.Nested(FeedManifest)
-    chunk = fields.Nested(FeedChunk)
+    chunk = fields.Nested(FeedChunk, metadata={"deprecated": True, "description": (
+        "Deprecated: chunks are sent as tax.collection.feed_chunk_published.v1.")})
 
     @validates_schema
     def _one_shape(self, data, **kwargs):
         if "manifest" in data and "chunk" in data:
             raise ValidationError("a message is either a manifest or a chunk, not both", "chunk")
+
+
+class FeedChunkPublished(_FeedHeader):
+    """HO-01, detail: one chunk of a detailed feed's lines (``lines`` totals that chunk), for the center only,
+    so the copies of the feed that go to healthcare_security and finance stay one summary and one manifest."""
+
+    event_type = "tax.collection.feed_chunk_published.v1"
+
+    chunk = fields.Nested(FeedChunk, required=True)
 
 
 class FeedRequest(CollectionFeedPublished):
@@ -141,5 +157,42 @@ class EmployerViolationReferred(EventSchema):
     referred_at = fields.AwareDateTime(required=True)
 
 
-EVENT_SCHEMAS = [CollectionFeedPublished, FeedCorrected, EnrollmentAcknowledged, EmployerViolationReferred,
+# --- HO-34, HO-35: contracts whose flows come later (issue 11) -------------------------------------------
+
+
+class PersonMatch(Schema):
+    """What tax's register shows for one person."""
+
+    person_id = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    status = fields.String(required=True, validate=validate.OneOf(
+        ["found", "not_found", "deceased", "enrolled_elsewhere", "receiving_benefit"]))
+    detail = fields.String(validate=validate.Length(max=500))
+    effective_on = fields.Date()
+
+
+class ComparisonResultReturned(EventSchema):
+    """HO-34 reply: tax's register match (数据比对) for the persons the center asked about."""
+
+    event_type = "tax.data_comparison.result_returned.v1"
+
+    request_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    results = fields.List(fields.Nested(PersonMatch), required=True)
+    returned_at = fields.AwareDateTime(required=True)
+
+
+class EmployerViolationAccepted(EventSchema):
+    """HO-35 reply: tax takes up the bureau's referral of an employer that does not pay or pays short, or
+    returns it as not tax's matter."""
+
+    event_type = "tax.employer_violation.accepted.v1"
+
+    referral_id = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    decision = fields.String(required=True, validate=validate.OneOf(["accepted", "returned"]))
+    case_id = fields.String(validate=validate.Length(min=1, max=64))
+    reason = fields.String(validate=validate.Length(min=1, max=2000))
+    decided_at = fields.AwareDateTime(required=True)
+
+
+EVENT_SCHEMAS = [CollectionFeedPublished, FeedChunkPublished, FeedCorrected, EnrollmentAcknowledged,
+                 EmployerViolationReferred, ComparisonResultReturned, EmployerViolationAccepted,
                  *budget_schemas.EVENT_SCHEMAS]

@@ -66,18 +66,21 @@ class TaxService(AgencyService):
 
     @handles("fundlink.hs_center.collection.reconciled.v1")
     def on_reconciled(self, event):
-        """HO-02: the center's answer on one of our feeds, including gaps, refusals and overdue notices."""
+        """HO-02: the center's answer on one of our feeds, including gaps and refusals."""
         data = event.data
-        if data["status"] == "overdue":
-            return self.db.session.merge(models.OverdueNotice(
-                region_code=data["region_code"], period=data["period"], due_at=datetime.fromisoformat(
-                    data["due_at"]), reason=data.get("reason", "")))
+        if data["status"] == "overdue":  # how a v1 center raised a missing feed, before feed_overdue
+            return self._record_overdue(data)
         feed = self.db.session.get(models.CollectionFeed, data["feed_id"])
         if feed is None and not domain.answers_a_pushed_feed(data):
             raise NotFound(f"reconciliation for unknown feed {data['feed_id']!r}")
         feed = feed or self._pushed_feed(data)
         feed.status = domain.reconciliation_status(data["status"])
         feed.reconciliation = data
+
+    @handles("fundlink.hs_center.collection.feed_overdue.v1")
+    def on_feed_overdue(self, event):
+        """HO-01 late: the center has no complete feed from a region for a month by the 5th."""
+        self._record_overdue(event.data)
 
     @handles("fundlink.hs_center.collection.discrepancy_reported.v1")
     def on_discrepancy_reported(self, event):
@@ -124,6 +127,11 @@ class TaxService(AgencyService):
         return {"report_id": report.report_id, "period": report.period, "comparison": report.comparison}
 
     # -- steps behind the entrypoints -----------------------------------------------------------
+    def _record_overdue(self, data):
+        self.db.session.merge(models.OverdueNotice(region_code=data["region_code"], period=data["period"],
+                                                   due_at=datetime.fromisoformat(data["due_at"]),
+                                                   reason=data.get("reason", "")))
+
     def _pushed_feed(self, data):
         """A feed pushed by tax's own systems (fundlink tax push): tax learns of it from the answer."""
         feed = models.CollectionFeed(

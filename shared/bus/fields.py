@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
 
+FEN_MAX = 2**63 - 1  # what a BIGINT column holds
+
 
 class Fen(fields.Integer):
-    """Money in integer fen (分); 1 yuan = 100 fen. Never a float."""
+    """Money in integer fen (分); 1 yuan = 100 fen. Never a float; bounded by a BIGINT column."""
 
     def __init__(self, *, allow_negative: bool = False, **kwargs):
         kwargs.setdefault("strict", True)
-        if not allow_negative:
-            kwargs.setdefault("validate", validate.Range(min=0, error="must be ≥ 0 fen"))
+        low = -FEN_MAX if allow_negative else 0
+        kwargs.setdefault("validate", validate.Range(min=low, max=FEN_MAX,
+                                                     error=f"must be between {low} and {FEN_MAX} fen"))
         super().__init__(**kwargs)
         self.metadata.setdefault("x-unit", "fen")
 

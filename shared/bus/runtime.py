@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -29,8 +30,10 @@ from nameko.extensions import DependencyProvider, Entrypoint, SharedExtension
 from nameko.messaging import QueueConsumer
 from nameko.timer import Timer
 from nameko.web.handlers import HttpRequestHandler
+from nameko.web.server import WebServer, WsgiApp
 from sqlalchemy.exc import IntegrityError
-from werkzeug.wrappers import Response
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Request, Response
 
 from shared.bus import inbox, outbox
 from shared.bus.catalogue import catalogue as load_catalogue
@@ -83,6 +86,8 @@ class Runtime(SharedExtension):
             max_skew=timedelta(seconds=self.settings.max_clock_skew_seconds),
         )
         self.dlq_publisher = outbox.ConfirmingPublisher(self.settings.amqp_uri)
+        # Consumers refuse messages concurrently; the publisher's confirm bookkeeping is not shared-safe.
+        self._dlq_lock = threading.Lock()
         self.relay = outbox.Relay(
             self.database, self.outbox, outbox.ConfirmingPublisher(self.settings.amqp_uri),
             window=self.settings.relay_window, observe=self._observe_window,
@@ -152,7 +157,8 @@ class Runtime(SharedExtension):
             headers=headers, body=message.body, content_type=message.content_type,
             kind=kind, reason=reason, attempts=attempts, message_id=message.properties.get("message_id"),
         )
-        result = self.dlq_publisher.publish([out])
+        with self._dlq_lock:
+            result = self.dlq_publisher.publish([out])
         if not result.sent:
             raise RuntimeError(f"dead-letter publish not confirmed: {result}")
         self.metrics.dead_letter(str(headers.get("ce-type", "")), kind)
@@ -417,6 +423,28 @@ class BusHandler(Entrypoint):
 handles = BusHandler.decorator
 
 
+class JsonWsgiApp(WsgiApp):
+    """nameko's WSGI app, but a URL that matches no route (404/405) answers JSON with a reason, not HTML."""
+
+    def __call__(self, environ, start_response):
+        request = Request(environ, shallow=True)
+        adapter = self.url_map.bind_to_environ(environ)
+        try:
+            provider, values = adapter.match()
+        except HTTPException as exc:
+            body = {"error": "not_found" if exc.code == 404 else "method_not_allowed",
+                    "message": f"no route for {request.method} {request.path}: {exc.description}"}
+            response = Response(json.dumps(body), status=exc.code, mimetype="application/json")
+            return response(environ, start_response)
+        request.path_values = values
+        return provider.handle_request(request)(environ, start_response)
+
+
+class JsonWebServer(WebServer):
+    def get_wsgi_app(self):
+        return JsonWsgiApp(self)
+
+
 class Http(HttpRequestHandler):
     """nameko's HTTP entrypoint that commits before answering and maps errors to reasons.
 
@@ -425,6 +453,7 @@ class Http(HttpRequestHandler):
     """
 
     runtime = Runtime()
+    server = JsonWebServer()
 
     def __init__(self, method, url, request_schema=None, response_schema=None, **kwargs):
         self.request_schema = request_schema

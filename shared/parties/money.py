@@ -22,6 +22,7 @@ class GovernmentBudgetApproved(EventSchema):
     year = fields.Integer(required=True, strict=True)
     region_code = fields.String(required=True, validate=REGION_CODE)
     decision = fields.String(required=True, validate=validate.OneOf(["approved", "returned"]))
+    reasons = fields.String(validate=validate.Length(min=1, max=4000))  # why it was returned
     requires_congress = fields.Boolean(required=True)
     approving_body = fields.String(required=True, validate=validate.Length(min=1, max=200))
     approved_at = fields.AwareDateTime(required=True)

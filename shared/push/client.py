@@ -2,8 +2,9 @@
 
 Plain pika, no nameko. The file is streamed twice at most (once to send, once more
 only for chunks the center asks for again), in constant memory. Each chunk is a
-``tax.collection.feed_published`` event signed with tax's key, so the center checks it
-like any hand-off; the manifest follows the chunks, and the center answers on HO-02.
+``tax.collection.feed_chunk_published`` event signed with tax's key, so the center checks
+it like any hand-off (and only the center receives it); the manifest follows the chunks as
+``tax.collection.feed_published``, and the center answers on HO-02.
 
 A small state file next to the feed records the contiguous run of chunks the broker
 has confirmed; a second run after an interruption starts after it. The center keys
@@ -34,6 +35,7 @@ from shared.bus.topology import EVENTS_EXCHANGE
 from shared.push.feedfile import BadLine, Chunk, FeedScan, count_lines, read_chunks, totals_payload
 
 FEED_TYPE = "fundlink.tax.collection.feed_published.v1"
+CHUNK_TYPE = "fundlink.tax.collection.feed_chunk_published.v1"
 ANSWER_ROUTING_KEY = "hs_center.collection.reconciled.v1"
 FINAL = ("matched", "discrepancies", "refused")
 
@@ -207,7 +209,7 @@ class FeedPusher:
         report.line_count, report.chunk_count = scan.line_count, scan.chunk_count
         report.bad_count, report.bad = scan.bad_count, scan.bad
         manifest = self._manifest(scan, state)
-        self._publish([manifest])
+        self._publish([self._wire("manifest", manifest, FEED_TYPE)])
         if wait_seconds > 0:
             report.verdict = self._await_verdict(answers, manifest, report, wait_seconds, grace_seconds)
         return report
@@ -260,7 +262,7 @@ class FeedPusher:
         data = {**self._head(state, scan), "lines": totals_payload(chunk.totals), "chunk": {
             "seq": chunk.seq, "line_count": chunk.line_count, "first_line_no": chunk.first_line_no,
             "last_line_no": chunk.last_line_no, "sha256": chunk.sha256, "lines": chunk.text}}
-        return self._wire(chunk.seq, data)
+        return self._wire(chunk.seq, data, CHUNK_TYPE)
 
     def _manifest(self, scan: FeedScan, state: _State):
         given = self.manifest_override or {}
@@ -270,7 +272,7 @@ class FeedPusher:
                              "rejected_line_count": scan.bad_count}}
         if not data["lines"]:
             raise PushError(f"{self.path}: no good line to send; see {self.rejected_path}")
-        return self._wire("manifest", data)
+        return data
 
     def _head(self, state: _State, scan: FeedScan) -> dict:
         h = self.header
@@ -278,8 +280,8 @@ class FeedPusher:
                 "period": h.period or scan.period, "treasury_code": h.treasury_code,
                 "generated_at": state.generated_at}
 
-    def _wire(self, key, data):
-        env = signed_envelope(self.signer, FEED_TYPE, data, subject=self.header.feed_id,
+    def _wire(self, key, data, event_type):
+        env = signed_envelope(self.signer, event_type, data, subject=self.header.feed_id,
                               correlation_id=self.header.feed_id, region=self.header.region_code)
         return key, env.routing_key, env.amqp_headers(), env.body, env.id
 
@@ -301,7 +303,7 @@ class FeedPusher:
         check = DeliveryCheck("tax", catalogue(), self.keys)
         state = _State.load_or_new(self.state_path, self.path, self.header.feed_id, self.chunk_size)
         end, nudge = time.monotonic() + wait_seconds, time.monotonic() + max(grace_seconds * 10, 30)
-        gaps_since = None
+        gaps_since, previous = None, None
         with pika.BlockingConnection(pika_parameters(self.amqp_uri)) as conn:
             channel = conn.channel()
             try:
@@ -311,17 +313,26 @@ class FeedPusher:
                     if answer and answer["status"] in FINAL:
                         return answer
                     if answer and answer["status"] == "incomplete":
-                        gaps_since, missing = now, set(answer.get("missing_chunks", []))
+                        # Chunks and the manifest travel on different queues, so a chunk the center lacks may
+                        # still wait in its queue: only what two answers a grace period apart both miss is lost.
+                        seen = set(answer.get("missing_chunks", []))
+                        lost = seen & previous[0] if previous and now - previous[1] >= grace_seconds else set()
+                        if lost:
+                            self._resend(lost, state, report)
+                        gaps_since, previous = now, None if lost else (seen, now)
                     if gaps_since and now - gaps_since >= grace_seconds:
-                        self._resend(missing, state, report)
-                        self._publish([manifest])
+                        self._ask_again(manifest)
                         gaps_since, nudge = None, now + max(grace_seconds * 10, 30)
                     elif now > nudge:  # the manifest itself may have been lost
-                        self._publish([manifest])
+                        self._ask_again(manifest)
                         nudge = now + max(grace_seconds * 10, 30)
             finally:
                 channel.queue_delete(queue)
         return None
+
+    def _ask_again(self, manifest: dict) -> None:
+        """The manifest once more, as a new event: the center's inbox drops a repeat of the same one unanswered."""
+        self._publish([self._wire("manifest", manifest, FEED_TYPE)])
 
     def _next_answer(self, channel, queue, check, timeout) -> dict | None:
         method, props, body = next(channel.consume(queue, inactivity_timeout=timeout), (None, None, None))

@@ -55,9 +55,13 @@ def test_an_uncollected_reward_is_forfeited_and_the_reporter_never_leaves_the_bu
              message="the outbox to drain")
     messages = tap.messages()
     assert sorted(t for t, _, _ in messages) == ["fundlink.healthcare_security.report.closed.v1",
-                                                 "fundlink.healthcare_security.reward.approved.v1"]
+                                                 "fundlink.healthcare_security.reward.approved.v1",
+                                                 "fundlink.healthcare_security.reward.forfeited.v1"]
     approved = json.loads(next(b for t, _, b in messages if t.endswith("reward.approved.v1")))
     assert (approved["reward_id"], approved["report_id"], approved["collect_by"]) == ("W-1", "J-1", "2026-10-09")
+    forfeited = json.loads(next(b for t, _, b in messages if t.endswith("reward.forfeited.v1")))  # finance stops
+    assert forfeited == {"reward_id": "W-1", "report_id": "J-1", "forfeited_at": "2026-10-10T00:00:01+08:00",
+                         "collect_by": "2026-10-09"}
     with fleet.database("healthcare_security").engine.connect() as conn:
         stored = [bytes(r[0]) for r in conn.exec_driver_sql("SELECT body FROM fundlink_outbox")]
     for body in [b for _, _, b in messages] + stored:

@@ -141,6 +141,15 @@ def test_finance_funds_an_approved_reward_once_and_not_after_it_is_waived(fleet,
     r = requests.post(fleet.url("finance", "/rewards/RW-2/payment"), json={"payment_ref": "late"}, timeout=10)
     assert r.status_code == 409 and "deemed waived" in r.json()["message"]
     assert len(outbox_rows(fleet.database("finance"), "fundlink.finance.reward.paid.v1")) == 1
+    # The bureau's forfeiture (HO-32) closes it at finance: no longer owed, never paid.
+    assert requests.get(fleet.url("finance", "/rewards/RW-2")).json()["status"] == "awaiting_payment"
+    forfeited = "fundlink.healthcare_security.reward.forfeited.v1"
+    publish_envelope(amqp_uri, signed(keys_dir, "healthcare_security", forfeited,
+                                      {"reward_id": "RW-2", "report_id": "RPT-9", "collect_by": "2026-03-04",
+                                       "forfeited_at": "2026-03-05T00:00:05+08:00"}, subject="RW-2"))
+    rw2 = wait_for(lambda: (r := requests.get(fleet.url("finance", "/rewards/RW-2")).json())["status"] == "forfeited"
+                   and r, message="finance to record the forfeiture")
+    assert datetime.fromisoformat(rw2["forfeited_at"]) == datetime(2026, 3, 5, 0, 0, 5, tzinfo=SHANGHAI)
 
 
 def test_long_term_care_funding_reaches_the_city_special_account(fleet):

@@ -170,9 +170,11 @@ from .rewards import (
     RewardAlreadyPaid,
     RewardPaid,
     RewardWaived,
+    forfeit_reward,
     pay_reward,
     receive_reward,
     reward_collect_deadline,
+    reward_status,
 )
 
 __all__ = [
@@ -205,5 +207,6 @@ __all__ = [
     'ltc_obligations', 'LtcSubsidyRemitted', 'remit_ltc_subsidy', 'resident_subsidy_deadline',
     'ResidentSubsidyRemitted', 'remit_resident_subsidy', 'resident_subsidy_obligations', 'RewardAlreadyPaid',
     'RewardWaived', 'Reward', 'RewardPaid', 'reward_collect_deadline', 'receive_reward', 'pay_reward',
+    'forfeit_reward', 'reward_status',
     'SHANGHAI', 'Deadline',
 ]

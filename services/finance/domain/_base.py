@@ -44,9 +44,14 @@ def _scheme(value: str) -> Scheme:
         raise DomainError(f"unknown scheme {value!r}; use 'employee' or 'resident'") from None
 
 
+FEN_LIMIT = 2**63 - 1  # the books keep fen as 64-bit integers
+
+
 def _fen(value: int, what: str, *, positive: bool = False, signed: bool = False) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidAmount(f"{what} must be an integer number of fen, got {value!r}")
+    if abs(value) > FEN_LIMIT:
+        raise InvalidAmount(f"{what} of {value} fen is beyond what the books can hold ({FEN_LIMIT} fen)")
     if positive and value <= 0:
         raise InvalidAmount(f"{what} must be more than 0 fen, got {value} fen")
     if not signed and value < 0:

@@ -10,7 +10,7 @@ from decimal import ROUND_FLOOR, Decimal
 from fractions import Fraction
 from typing import ClassVar
 
-from ._base import DomainError, _aware, _fen
+from ._base import DomainError, _aware, _fen, fund_year
 
 # --- 4. deficit responsibility sharing (HO-40, §8) --------------------------------------------------
 
@@ -37,6 +37,9 @@ class SharingRatio:
     weights: Mapping[str, Decimal]
     source: str
 
+    def __post_init__(self):
+        fund_year(self.year)
+
 
 @dataclass(frozen=True)
 class FundPosition:
@@ -45,6 +48,9 @@ class FundPosition:
     avg_monthly_expenditure_fen: int
     in_budget_gap_fen: int = 0
     out_of_budget_gaps: Mapping[str, int] = field(default_factory=dict)
+
+    def __post_init__(self):
+        fund_year(self.year)
 
 
 @dataclass(frozen=True)

@@ -212,6 +212,8 @@ def rebuild_allocation_book(plan: ApprovedPlan, allocations: Iterable[tuple[str,
 def fund_account(ledger: Ledger, account: str, amount_fen: int) -> Ledger:
     """Money enters the ledger from outside (contributions, subsidies, a deficit share paid in)."""
     _fen(amount_fen, f"amount credited to {account}", positive=True)
+    if not account.isprintable():
+        raise DomainError(f"account name {account!r} must be printable text (no control characters)")
     balances = dict(ledger.balances)
-    balances[account] = balances.get(account, 0) + amount_fen
+    balances[account] = _fen(balances.get(account, 0) + amount_fen, f"balance of {account}")
     return Ledger(balances)

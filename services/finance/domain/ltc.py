@@ -10,7 +10,7 @@ from typing import ClassVar
 
 from shared.deadlines import SHANGHAI, Deadline, day_of_month, end_of_month
 
-from ._base import DomainError, Obligation, Scheme, _aware, _fen
+from ._base import DomainError, Obligation, Scheme, _aware, _fen, fund_year
 from .ledger import fiscal_special_account
 
 # --- 5. long-term care (HO-41, Hongze 003:86) and resident matching subsidy (HO-07) -----------------
@@ -64,6 +64,7 @@ def ltc_dues(
     year: int, insured_person_count: int, *, waived_years: frozenset[int] = LTC_WAIVED_YEARS
 ) -> tuple[LtcDue, ...]:
     """What must reach the city special account for ``year``; waived parts are left out."""
+    fund_year(year)
     _fen(insured_person_count, "insured person count")
     parts = [LtcPart.POOL_FUND] if year in waived_years else list(LtcPart)
     return tuple(

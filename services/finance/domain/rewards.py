@@ -30,6 +30,7 @@ class Reward:
     collect_by: Deadline
     paid_at: datetime | None = None
     payment_ref: str | None = None
+    forfeited_at: datetime | None = None  # the bureau's word that the reporter did not collect (deemed waived)
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,9 @@ def pay_reward(reward: Reward, payment_ref: str, at: datetime) -> tuple[Reward, 
     if reward.paid_at is not None:
         raise RewardAlreadyPaid(f"reward {reward.reward_id} was paid on {reward.paid_at.isoformat()} "
                                 f"({reward.payment_ref}); do not pay it twice")
+    if reward.forfeited_at is not None:
+        raise RewardWaived(f"reward {reward.reward_id} was forfeited on {reward.forfeited_at.isoformat()}: the "
+                           "reporter did not collect it, so it is deemed waived (003:56) and is not paid")
     if reward.collect_by.is_overdue(at):
         raise RewardWaived(
             f"reward {reward.reward_id} was to be collected by {reward.collect_by.due_date.isoformat()}; "
@@ -65,3 +69,17 @@ def pay_reward(reward: Reward, payment_ref: str, at: datetime) -> tuple[Reward, 
         raise DomainError("give finance's payment reference")
     paid = replace(reward, paid_at=at, payment_ref=payment_ref.strip())
     return paid, RewardPaid(reward.reward_id, reward.amount_fen, paid.payment_ref, at)
+
+
+def forfeit_reward(reward: Reward, forfeited_at: datetime) -> Reward:
+    """The bureau forfeited the reward (HO-32): finance no longer owes its funding. The first notice counts."""
+    if reward.forfeited_at is not None:
+        return reward
+    return replace(reward, forfeited_at=_aware(forfeited_at))
+
+
+def reward_status(reward: Reward) -> str:
+    """``paid``, ``forfeited`` (never funded), or ``awaiting_payment``."""
+    if reward.paid_at is not None:
+        return "paid"
+    return "forfeited" if reward.forfeited_at is not None else "awaiting_payment"
