@@ -110,6 +110,16 @@ def _fundlink_run(store, mode, args, amqp_uri, database_url, work, advance) -> d
 
         for party in catalogue().agencies:
             generate_keys(party, keys, test=True)
+    from shared.auth import ensure_issuer_key, issue_token
+
+    ensure_issuer_key(keys, test=True)
+    token = issue_token(keys, agency="tax", user="bench", roles=["integrator"])
+
+    def session() -> requests.Session:
+        s = requests.Session()
+        s.headers["Authorization"] = f"Bearer {token}"
+        return s
+
     urls = {a: _fresh_database(store, database_url, work, a) for a in AGENCIES}
     ports = {a: _free_port() for a in AGENCIES}
     env = {**os.environ, "AMQP_URI": amqp_uri, "FUNDLINK_KEYS_DIR": str(keys), "FUNDLINK_QUIET": "1",
@@ -126,7 +136,7 @@ def _fundlink_run(store, mode, args, amqp_uri, database_url, work, advance) -> d
             _wait_healthy(ports[a], procs[a], work / f"{a}-{store}.log")
         local = threading.local()
         feeds_url = f"http://127.0.0.1:{ports['tax']}/feeds"
-        _send(requests.Session(), feeds_url)  # one warm-up hand-off, not counted
+        _send(session(), feeds_url)  # one warm-up hand-off, not counted
         sent: dict[str, float] = {}
         lock = threading.Lock()
 
@@ -134,7 +144,7 @@ def _fundlink_run(store, mode, args, amqp_uri, database_url, work, advance) -> d
             if due is not None:
                 time.sleep(max(0.0, due - time.perf_counter()))
             if not hasattr(local, "session"):
-                local.session = requests.Session()
+                local.session = session()
             started = time.time()
             event_id = _send(local.session, feeds_url)
             with lock:

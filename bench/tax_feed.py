@@ -56,6 +56,9 @@ def main() -> int:
     keys = work / "keys"
     for party in catalogue().agencies:
         generate_keys(party, keys, test=True)
+    from shared.auth import ensure_issuer_key
+
+    ensure_issuer_key(keys, test=True)
     center_url = _fresh_schema(database_url)
     port = _free_port()
     env = {**os.environ, "AMQP_URI": amqp_uri, "HS_CENTER_DATABASE_URL": center_url, "FUNDLINK_KEYS_DIR": str(keys),
@@ -66,7 +69,7 @@ def main() -> int:
     try:
         _wait_healthy(port, center)
         say("loading the registry")
-        _load_registry(port, sample.registry)
+        _load_registry(port, sample.registry, keys)
         center_before = _peak_kib(center.pid)
         say("pushing the feed (fundlink tax push) and waiting for the center's answer")
         push = _timed_push(sample.feed, env, args)
@@ -277,11 +280,16 @@ def _wait_healthy(port: int, proc) -> None:
     sys.exit("the center did not become healthy within 90 s")
 
 
-def _load_registry(port: int, registry: Path) -> None:
+def _load_registry(port: int, registry: Path, keys: Path) -> None:
     import requests
 
+    from shared.auth import issue_token
+
+    token = issue_token(keys, agency="hs_center", user="bench", roles=["integrator"])
+
     with open(registry, "rb") as body:
-        r = requests.post(f"http://127.0.0.1:{port}/registry.csv", data=body, timeout=3600)
+        r = requests.post(f"http://127.0.0.1:{port}/registry.csv", data=body, timeout=3600,
+                          headers={"Authorization": f"Bearer {token}"})
     r.raise_for_status()
 
 

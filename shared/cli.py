@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from shared import cli_cases, cli_contracts, cli_money, cli_tax
+from shared import cli_audit, cli_cases, cli_contracts, cli_money, cli_tax, cli_users
 from shared.config import DEFAULT_AMQP_URI, settings_for, var_dir
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
@@ -22,7 +22,8 @@ party_app = typer.Typer(help="Signed way in for parties outside the six services
 for sub, name in ((keys_app, "keys"), (db_app, "db"), (dlq_app, "dlq"), (party_app, "party"),
                   (cli_contracts.contracts_app, "contracts"), (cli_contracts.broker_app, "broker"),
                   (cli_cases.case_app, "case"), (cli_tax.tax_app, "tax"), (cli_tax.center_app, "center"),
-                  (cli_tax.sample_app, "sample"), (cli_money.budget_app, "budget"), (cli_money.plan_app, "plan")):
+                  (cli_tax.sample_app, "sample"), (cli_money.budget_app, "budget"), (cli_money.plan_app, "plan"),
+                  (cli_users.users_app, "users"), (cli_audit.audit_app, "audit")):
     app.add_typer(sub, name=name)
 console = Console(soft_wrap=True)
 
@@ -50,7 +51,9 @@ def keys_generate(
     from shared.bus.signing import generate_keys
 
     directory = directory or var_dir() / "keys"
-    for party in parties or list(catalogue().agencies):
+    from shared.auth import ISSUER_PARTY
+
+    for party in parties or [*catalogue().agencies, ISSUER_PARTY]:
         try:
             path = generate_keys(party, directory, test=test, overwrite=overwrite)
             console.print(f"wrote {path} and {path.with_suffix('.pub').name}")

@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from shared.auth import auth_headers
 from shared.config import settings_for
 
 case_app = typer.Typer(help="Fraud cases and transfers to the police, with their timelines.", no_args_is_help=True)
@@ -27,7 +28,7 @@ def _base(url: str | None) -> str:
 
 def _call(method: str, url: str, body: dict | None = None) -> dict:
     try:
-        r = requests.request(method, url, json=body, timeout=15)
+        r = requests.request(method, url, json=body, headers=auth_headers("healthcare_security"), timeout=15)
     except requests.RequestException as exc:
         console.print(f"[red]healthcare_security is not reachable at {url}[/red]: {exc}")
         raise typer.Exit(2) from exc

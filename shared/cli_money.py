@@ -26,11 +26,12 @@ URL = typer.Option(None, "--url", help="Base URL of the agency's service (defaul
 def _call(agency: str, method: str, path: str, body=None, url: str | None = None) -> dict:
     import requests
 
+    from shared.auth import auth_headers
     from shared.config import settings_for
 
     base = (url or f"http://{settings_for(agency).web_address}").rstrip("/")
     try:
-        r = requests.request(method, base + path, json=body, timeout=15)
+        r = requests.request(method, base + path, json=body, headers=auth_headers(agency), timeout=15)
     except requests.RequestException as exc:
         console.print(f"[red]{agency} is unreachable at {base}: {exc}[/red]")
         raise typer.Exit(2) from exc

@@ -89,11 +89,13 @@ def center_load_registry(
     """Stream an enrollment registry file (参保登记) to the center; bad lines are listed, good ones load."""
     import requests
 
+    from shared.auth import auth_headers
     from shared.config import settings_for
 
     base = url or f"http://{settings_for('hs_center').web_address}"
     with open(registry, "rb") as body:
-        r = requests.post(f"{base}/registry.csv", data=body, headers={"Content-Type": "text/csv"}, timeout=3600)
+        r = requests.post(f"{base}/registry.csv", data=body, timeout=3600,
+                          headers={"Content-Type": "text/csv", **auth_headers("hs_center")})
     if r.status_code != 200:
         console.print(f"[red]the center answered {r.status_code}:[/red] {r.text}")
         raise typer.Exit(1)
@@ -112,10 +114,12 @@ def center_expect_feeds(region: str, first_period: str = typer.Option(..., "--fr
     """From a month on, the region owes the center a feed by each 5th; a missing one is overdue on the 6th."""
     import requests
 
+    from shared.auth import auth_headers
     from shared.config import settings_for
 
     base = url or f"http://{settings_for('hs_center').web_address}"
-    r = requests.post(f"{base}/feed-schedule", json={"region_code": region, "first_period": first_period}, timeout=10)
+    r = requests.post(f"{base}/feed-schedule", json={"region_code": region, "first_period": first_period},
+                      headers=auth_headers("hs_center"), timeout=10)
     if r.status_code != 200:
         console.print(f"[red]the center answered {r.status_code}:[/red] {r.text}")
         raise typer.Exit(1)

@@ -53,6 +53,32 @@ def url(agency: str, path: str) -> str:
     return f"http://{settings_for(agency).web_address}{path}"
 
 
+def officer(agency: str) -> dict[str, str]:
+    """The demo's officer at ``agency``: a token from the environment, else one issued with the local
+    issuer key that the embedded first run made (a production service machine has no such key)."""
+    from shared.auth import auth_headers, issue_token
+
+    return auth_headers(agency) or {"Authorization": "Bearer " + issue_token(
+        settings_for(agency).keys_dir, agency=agency, user=f"demo-officer.{agency}", roles=["officer"])}
+
+
+# A made-up whistle-blower (举报人): the demo shows the bureau keeps them out of every message and log.
+REPORTER = {"name": "Lin Xiaomei", "id_number": "460100198803150026", "phone": "13907550123"}
+
+
+def report_step(say: Callable[[str], None]) -> None:
+    """A real-name report reaches the bureau; only the roles that handle reports ever see who made it."""
+    report_id = f"R-{uuid.uuid4().hex[:6]}"
+    r = requests.post(url("healthcare_security", "/reports"), headers=officer("healthcare_security"), timeout=10,
+                      json={"report_id": report_id, "region_code": "460100", "channel": "phone",
+                            "target": "Haikou Kangning Pharmacy", "clues": "insurance cards lent for drug resale",
+                            "reporter": REPORTER})
+    r.raise_for_status()
+    due = next((d["due_at"] for d in r.json().get("open_deadlines", [])), "none")
+    say(f"[bold]4. A whistle-blower reports to the bureau[/bold] (HO-31): {report_id}, answer due {due}; "
+        "the reporter's identity stays on the bureau's report row")
+
+
 def run(say: Callable[[str], None], amqp_uri: str) -> bool:
     """Drive HO-01 → HO-02 and print both as they cross. Returns True if the round trip closed."""
     tap = Tap(amqp_uri)
@@ -68,7 +94,7 @@ def run(say: Callable[[str], None], amqp_uri: str) -> bool:
              "insured_person_count": 1, "monthly_due_fen": 38_000},
         ]}
         say("[bold]1. The center loads its enrollment registry[/bold] (参保登记)")
-        r = requests.post(url("hs_center", "/registry"), json=registry, timeout=10)
+        r = requests.post(url("hs_center", "/registry"), json=registry, headers=officer("hs_center"), timeout=10)
         r.raise_for_status()
         feed = {
             "feed_id": feed_id, "region_code": "460100", "region_level": "city", "period": period,
@@ -81,7 +107,7 @@ def run(say: Callable[[str], None], amqp_uri: str) -> bool:
             ],
         }
         say(f"[bold]2. Tax publishes the {period} collection feed[/bold] (HO-01, due by the 5th)")
-        r = requests.post(url("tax", "/feeds"), json=feed, timeout=10)
+        r = requests.post(url("tax", "/feeds"), json=feed, headers=officer("tax"), timeout=10)
         r.raise_for_status()
         say("   tax answered " + json.dumps(r.json(), ensure_ascii=False))
         seen = set()
@@ -96,12 +122,13 @@ def run(say: Callable[[str], None], amqp_uri: str) -> bool:
             if "fundlink.hs_center.collection.reconciled.v1" in seen:
                 break
         closed = {"fundlink.tax.collection.feed_published.v1", "fundlink.hs_center.collection.reconciled.v1"} <= seen
-        state = requests.get(url("tax", f"/feeds/{feed_id}"), timeout=10).json()
+        state = requests.get(url("tax", f"/feeds/{feed_id}"), headers=officer("tax"), timeout=10).json()
         say(f"[bold]3. Tax's view of the feed now[/bold]: status={state.get('status')}")
         rec = state.get("reconciliation") or {}
         for d in rec.get("discrepancies", []):
             say(f"   discrepancy: {d['scheme']} {d['kind']}: due {d['expected_fen']} fen, "
                 f"accounted {d['collected_fen']} fen")
+        report_step(say)
         return closed
     finally:
         tap.close()

@@ -8,6 +8,8 @@ from typing import Any
 
 from marshmallow import ValidationError
 
+from shared.calendar import CalendarNotCovered
+
 
 class NotFound(LookupError):
     """404: the thing named in the URL does not exist."""
@@ -33,6 +35,8 @@ ERROR_TABLE: list[tuple[type[BaseException], int, str]] = [
     (Conflict, 409, "conflict"),
     (Unauthorized, 401, "unauthorized"),
     (Forbidden, 403, "forbidden"),
+    # A deadline past the loaded holiday table: the operator must add the next year's notice.
+    (CalendarNotCovered, 503, "calendar_not_covered"),
 ]
 
 

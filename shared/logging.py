@@ -1,4 +1,5 @@
-"""Structured JSON logs (structlog) that carry the agency on every line."""
+"""Structured JSON logs (structlog) that carry the agency on every line, with personal data masked
+(shared/masking.py: ID numbers, credit codes, phone numbers, the reporter)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import logging
 import sys
 
 import structlog
+
+from shared.masking import mask_event_dict
 
 
 def configure(agency: str, level: int = logging.INFO) -> None:
@@ -22,6 +25,8 @@ def configure(agency: str, level: int = logging.INFO) -> None:
         processors=[
             lambda _l, _m, event: {**event, "agency": agency},
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.format_exc_info,  # tracebacks become text, so they are masked too
+            mask_event_dict,
             structlog.processors.JSONRenderer(ensure_ascii=False),
         ],
     )

@@ -46,10 +46,38 @@ def ensure_schema(url: str) -> None:
         engine.dispose()
 
 
+def create_hand_off_record() -> None:
+    """Migration step: the hand-off record's tables (shared/audit.py), the same in every agency, and
+    the chain's head at genesis."""
+    from alembic import op
+    from sqlalchemy import MetaData
+
+    from shared.audit import GENESIS, AuditTables
+
+    tables = AuditTables.on(MetaData())
+    bind = op.get_bind()
+    tables.entries.create(bind)
+    tables.head.create(bind)
+    op.execute(tables.head.insert().values(id=1, seq=0, hash=GENESIS))
+
+
+def drop_hand_off_record() -> None:
+    from alembic import op
+
+    from shared.audit import AUDIT_HEAD_TABLE, AUDIT_TABLE
+
+    op.drop_table(AUDIT_HEAD_TABLE)
+    op.drop_table(AUDIT_TABLE)
+
+
 def run_env(target_metadata) -> None:
     """Body of every service's ``migrations/env.py``."""
     from alembic import context
     from sqlalchemy import engine_from_config, pool
+
+    from shared.audit import AuditTables
+
+    AuditTables.on(target_metadata)  # every agency's record: created by its 0201 migration
 
     config = context.config
     if context.is_offline_mode():

@@ -35,6 +35,10 @@ def prepare(agency: str, *, make_keys: bool = True) -> None:
     upgrade(agency, s.database_url)
     if make_keys and not (s.keys_dir / f"{agency}.key").exists():
         generate_keys(agency, s.keys_dir)
+    if make_keys:  # the embedded first run issues its own officers' tokens (see docs/security.md)
+        from shared.auth import ensure_issuer_key
+
+        ensure_issuer_key(s.keys_dir)
 
 
 def serve(agency: str) -> None:

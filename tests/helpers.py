@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 import uuid
 
-import requests
 import sqlalchemy as sa
 from kombu import Connection
 
@@ -97,7 +96,7 @@ def outbox_rows(db, event_type=None):
 
 
 def metric_value(fleet, agency, name, **labels):
-    text = requests.get(fleet.url(agency, "/metrics"), timeout=5).text
+    text = fleet.get(agency, "/metrics", timeout=5).text
     total = 0.0
     for line in text.splitlines():
         if not line.startswith(name + "{"):

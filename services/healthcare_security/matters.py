@@ -13,6 +13,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from shared.auth import may_see
 from shared.bus.runtime import handles, http
 from shared.calendar import china_calendar
 from shared.http import Conflict, NotFound, json_body
@@ -198,7 +199,9 @@ class MatterEntrypoints:
     def show_matter(self, request, kind, matter_id):
         row = self._matter(kind, matter_id)
         value = load(MATTER_TYPES[kind], row.doc) if MATTER_TYPES[kind] is not dict else row.doc
-        return matter_view(kind, value, row.replies, self.clock(), confidential=CONFIDENTIAL.get(kind, ()))
+        # The reporter (举报人) is shown only to the roles that handle reports (contracts/roles.yaml).
+        hidden = tuple(f for f in CONFIDENTIAL.get(kind, ()) if not may_see(request.claims, f"{kind}.{f}"))
+        return matter_view(kind, value, row.replies, self.clock(), confidential=hidden)
 
     # --- time ---------------------------------------------------------------------------------------------
 

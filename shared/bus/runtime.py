@@ -10,6 +10,10 @@ fixed here at the root:
   decode hook dead-letters undecodable or wrongly typed bodies.
 * nameko answers HTTP and acks messages *before* dependency providers commit. Here the
   unit of work commits first, so a 202 or an ack always means "stored".
+
+Every HTTP route but /health and /metrics needs a token (``shared.auth``), checked here before a
+worker starts; every event sent or received and every state-changing request is appended to the
+service's hand-off record (``shared.audit``) in the same transaction as the change.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ import eventlet
 import structlog
 from eventlet.event import Event
 from kombu import Connection
-from marshmallow import Schema
+from marshmallow import Schema, ValidationError
 from nameko.extensions import DependencyProvider, Entrypoint, SharedExtension
 from nameko.messaging import QueueConsumer
 from nameko.timer import Timer
@@ -35,6 +39,8 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
+from shared import audit
+from shared.auth import OPEN_ROUTES, acting_role, authorise, bearer_token, load_issuer_public_key, verify_token
 from shared.bus import inbox, outbox
 from shared.bus.catalogue import catalogue as load_catalogue
 from shared.bus.consumer import DeliveryCheck, Rejected
@@ -44,7 +50,7 @@ from shared.bus.signing import KeyRegistry, load_signer
 from shared.bus.topology import dead_letter_exchange, dead_letter_queue, service_queue
 from shared.config import Settings
 from shared.db import Database
-from shared.http import error_response
+from shared.http import Forbidden, Unauthorized, error_response
 from shared.metrics import CONTENT_TYPE_LATEST, ServiceMetrics
 
 log = logging.getLogger(__name__)
@@ -70,6 +76,8 @@ class Runtime(SharedExtension):
         metadata = cls.metadata
         self.outbox = outbox.outbox_table(metadata)
         self.inbox = inbox.inbox_table(metadata)
+        self.record = audit.AuditTables.on(metadata)
+        self._token_key = None
         self.catalogue = load_catalogue()
         self.signer = load_signer(self.agency, self.settings.keys_dir)
         self.keys = KeyRegistry.from_directory(self.settings.public_keys_dir)
@@ -161,6 +169,7 @@ class Runtime(SharedExtension):
             result = self.dlq_publisher.publish([out])
         if not result.sent:
             raise RuntimeError(f"dead-letter publish not confirmed: {result}")
+        self.append_record(audit.dead_letter_entry(self.agency, headers, kind, reason))
         self.metrics.dead_letter(str(headers.get("ce-type", "")), kind)
         log.error("dead-lettered %s from %s: %s: %s", headers.get("ce-id"), queue, kind, reason,
                   extra={"ce_id": str(headers.get("ce-id", "")), "event_type": str(headers.get("ce-type", "")),
@@ -181,6 +190,22 @@ class Runtime(SharedExtension):
             dead_letter_exchange(channel).declare()
             dead_letter_queue(self.agency)(channel).declare()
             channel.close()
+
+    # -- who may call, and the record ----------------------------------------------------
+    def authenticate(self, authorization: str | None) -> dict:
+        """The caller's verified token claims, or Unauthorized with the reason."""
+        if self._token_key is None:  # read on first use, so an operator can install it without a restart
+            self._token_key = load_issuer_public_key(self.settings.public_keys_dir)
+        return verify_token(bearer_token(authorization), self._token_key)
+
+    def append_record(self, *entries: dict) -> None:
+        """Append to the record in a transaction of its own: for what happened outside a unit of work
+        (refusals, dead letters, failed requests). A record that cannot be written is logged, loudly."""
+        try:
+            with self.database.transaction() as session:
+                audit.append(session, self.record, *entries)
+        except Exception:  # noqa: BLE001 - the refusal itself must still be answered
+            log.exception("could not append %s entr(ies) to %s's hand-off record", len(entries), self.agency)
 
     # -- units of work -----------------------------------------------------------------
     def unit_for(self, worker_ctx) -> UnitOfWork:
@@ -218,6 +243,7 @@ class UnitOfWork:
         self._session = None
         self._lock = None
         self.published = 0
+        self.entries: list[dict] = []
 
     @property
     def session(self):
@@ -243,11 +269,21 @@ class UnitOfWork:
         data = schema_obj.dump(schema_obj.load(payload))
         env = new_envelope(agency=self.agency, event_type=spec.type, data=data, subject=subject,
                            correlation_id=correlation_id, region=region)
-        outbox.add(self.session, self.runtime.outbox, self.runtime.signer.sign_envelope(env))
+        signed = self.runtime.signer.sign_envelope(env)
+        outbox.add(self.session, self.runtime.outbox, signed)
+        self.note(audit.event_entry(audit.SENT, self.agency, signed, "staged in the outbox"))
         self.published += 1
         return env.id
 
+    def note(self, entry: dict) -> None:
+        """An entry for the hand-off record, appended when this unit commits."""
+        self.entries.append(entry)
+
     def commit(self):
+        if self.entries:
+            # Last, so the chain's head stays locked only for the commit itself.
+            audit.append(self.session, self.runtime.record, *self.entries)
+            self.entries = []
         if self._session is not None:
             self._session.commit()
             if self.published:
@@ -255,6 +291,7 @@ class UnitOfWork:
                 self.published = 0
 
     def rollback(self):
+        self.entries = []
         if self._session is not None:
             self._session.rollback()
             self.published = 0
@@ -387,12 +424,14 @@ class BusHandler(Entrypoint):
 
     def handle_result(self, message, env, started, worker_ctx, result=None, exc_info=None):
         runtime = self.runtime
-        if exc_info is None and runtime.settings.inbox_dedup:
+        if exc_info is None:
             unit = runtime.unit_for(worker_ctx)
-            try:
-                inbox.record(unit.session, runtime.inbox, self.consumer_name, env)
-            except Exception as exc:  # noqa: BLE001
-                exc_info = (type(exc), exc, exc.__traceback__)
+            unit.note(audit.event_entry(audit.RECEIVED, runtime.agency, env, f"processed by {self.consumer_name}"))
+            if runtime.settings.inbox_dedup:
+                try:
+                    inbox.record(unit.session, runtime.inbox, self.consumer_name, env)
+                except Exception as exc:  # noqa: BLE001
+                    exc_info = (type(exc), exc, exc.__traceback__)
         exc_info = runtime.settle(worker_ctx, exc_info)
         runtime.release(worker_ctx)
         runtime.metrics.handling.labels(runtime.agency, env.type).observe(time.monotonic() - started)
@@ -445,8 +484,12 @@ class JsonWebServer(WebServer):
         return JsonWsgiApp(self)
 
 
+STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
 class Http(HttpRequestHandler):
-    """nameko's HTTP entrypoint that commits before answering and maps errors to reasons.
+    """nameko's HTTP entrypoint that checks the caller's token, commits before answering, records
+    state-changing requests and maps errors to reasons.
 
     ``request_schema`` / ``response_schema`` (marshmallow classes) document the route
     for the generated OpenAPI; they do not validate by themselves.
@@ -460,11 +503,67 @@ class Http(HttpRequestHandler):
         self.response_schema = response_schema
         super().__init__(method, url, **kwargs)
 
+    def setup(self):
+        self.runtime.ensure_setup()
+        super().setup()
+
+    @property
+    def open(self) -> bool:
+        return self.url in OPEN_ROUTES
+
+    def handle_request(self, request):
+        request.shallow = False  # the record keeps the body's hash, refused or not
+        request.claims = claims = None
+        if not self.open:
+            try:
+                claims = self.runtime.authenticate(request.headers.get("Authorization"))
+                authorise(claims, self.runtime.agency, request.method, self.url)
+            except (Unauthorized, Forbidden) as exc:
+                response = self.response_from_exception(exc)
+                self.runtime.append_record(self._entry(request, claims, response.status_code, exc, audit.REFUSED))
+                return response
+            request.claims = claims
+        return super().handle_request(request)
+
+    def _entry(self, request, claims, status: int, outcome, kind: str = audit.REQUEST) -> dict:
+        message = outcome if isinstance(outcome, str) else error_response(outcome, self.expected_exceptions or ())[1][
+            "message"]
+        if claims is None and kind == audit.REFUSED:
+            claims = self._unverified_claims(request)
+        role = acting_role(claims, self.runtime.agency, request.method, self.url) if claims and kind == audit.REQUEST \
+            else ""
+        return audit.request_entry(self.runtime.agency, method=request.method, route=self.url,
+                                   path_values=getattr(request, "path_values", {}) or {}, claims=claims, role=role,
+                                   status=status, message=message, body=request.get_data(cache=True), kind=kind)
+
+    @staticmethod
+    def _unverified_claims(request) -> dict | None:
+        """Who a refused token says it is, for the record only (it proved nothing)."""
+        import jwt
+
+        header = request.headers.get("Authorization") or ""
+        try:
+            claims = jwt.decode(header.partition(" ")[2], options={"verify_signature": False})
+        except Exception:  # noqa: BLE001 - no readable token: the record says so
+            return None
+        return {"agency": str(claims.get("agency") or "")[:64], "sub": f"unverified:{str(claims.get('sub'))[:180]}",
+                "roles": [str(r)[:30] for r in (claims.get("roles") or [])][:5] if isinstance(
+                    claims.get("roles"), list) else []}
+
     def handle_result(self, event, worker_ctx, result, exc_info):
-        exc_info = self.runtime.settle(worker_ctx, exc_info)
+        request = worker_ctx.args[0] if worker_ctx.args else None
+        record = request is not None and request.method in STATE_CHANGING and not self.open
+        if record and exc_info is None:
+            status = result.status_code if isinstance(result, Response) else (
+                result[0] if isinstance(result, tuple) else 200)
+            self.runtime.unit_for(worker_ctx).note(self._entry(request, request.claims, status, "done"))
+        outcome = self.runtime.settle(worker_ctx, exc_info)
         self.runtime.release(worker_ctx)
-        event.send(result, exc_info)
-        return result, exc_info
+        if record and outcome is not None:  # rolled back: the record still says it was tried, and why
+            status, _ = error_response(outcome[1], self.expected_exceptions or ())
+            self.runtime.append_record(self._entry(request, request.claims, status, outcome[1]))
+        event.send(result, outcome)
+        return result, outcome
 
     def response_from_result(self, result):
         if isinstance(result, Response):
@@ -522,6 +621,24 @@ class AgencyService:
     @http("GET", "/metrics")
     def metrics(self, request):
         return Response(self.db.runtime.metrics.exposition(), mimetype=CONTENT_TYPE_LATEST)
+
+    @http("GET", "/audit")
+    def search_record(self, request):
+        """The hand-off record, filtered as `fundlink audit search` does (auditors only)."""
+        from dataclasses import fields
+
+        names = {f.name for f in fields(audit.Filters)} - {"limit"}
+        unknown = sorted(set(request.args) - names - {"limit"})
+        if unknown:
+            raise ValidationError({k: [f"unknown filter; use {', '.join(sorted(names))} or limit"] for k in unknown})
+        try:
+            limit = int(request.args.get("limit", 200))
+            filters = audit.Filters(**{k: request.args[k] for k in names if request.args.get(k)}, limit=limit)
+            query = audit.search_query(self.db.runtime.record.entries, filters)
+        except ValueError as exc:
+            raise ValidationError({"_query": [f"bad filter value: {exc}"]}) from exc
+        entries = [audit.summary(dict(r._mapping)) for r in self.db.session.execute(query)]
+        return 200, {"agency": self.agency, "count": len(entries), "entries": entries}
 
     @Timer.decorator(interval=5)
     def watch(self):

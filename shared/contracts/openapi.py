@@ -15,6 +15,7 @@ from importlib.metadata import entry_points
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
+from shared.auth import OPEN_ROUTES, role_table
 from shared.http import ERROR_TABLE
 
 from .payloads import close_objects, is_strict
@@ -100,6 +101,10 @@ def _responses(entrypoint, has_params: bool, has_body: bool) -> dict:
     if expected:
         names = ", ".join(e.__name__ for e in expected)
         responses["409"] = {"description": f"the current state forbids it ({names})", **_json(_ref("Conflict"))}
+    responses["401"] = {"description": "no token, or an expired, forged or unreadable one: `message` says which",
+                        **_json(_ref("Error"))}
+    responses["403"] = {"description": "a token of another agency, or a role that may not do this: `message` names "
+                        "the permission, the roles that have it and the rule behind it", **_json(_ref("Error"))}
     responses["500"] = {"description": "unexpected error; it has been logged", **_json(_ref("Error"))}
     return responses
 
@@ -115,8 +120,15 @@ def _operation(agency: str, name: str, entrypoint, service_cls) -> tuple[str, di
         op["description"] = rest.strip()
     if params:
         op["parameters"] = params
+    if entrypoint.url not in OPEN_ROUTES:
+        need = role_table().permission(agency, entrypoint.method, entrypoint.url)
+        op["security"] = [{"bearerAuth": []}]
+        op["x-fundlink-permission"] = {"action": need.action, "roles": list(need.roles),
+                                       **({"basis": need.basis} if need.basis else {})}
     if has_body:
         op["requestBody"] = {"required": True, **_json(entrypoint.request_schema or {"type": "object"})}
+    if entrypoint.url in OPEN_ROUTES:
+        op["security"] = []  # for the platform's probes and scrapers
     if name == "health":
         op["responses"] = {"200": {"description": "database and broker answer", **_json(_ref("Health"))},
                            "503": {"description": "names the part that is down", **_json(_ref("Health"))}}
@@ -134,6 +146,10 @@ def openapi_document(agency: str, service_cls: type) -> dict:
     handwritten = error_schemas()
     for name, body in handwritten.items():
         spec.components.schema(name, body)
+    spec.components.security_scheme("bearerAuth", {
+        "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+        "description": "A token from `fundlink users issue-token` (EdDSA-signed JWT naming agency, user and roles); "
+                       "it is good only at the agency it names. The role table is contracts/roles.yaml."})
     paths: dict[str, dict] = {}
     lenient = set()
     for name, entrypoint in http_routes(service_cls):

@@ -82,10 +82,10 @@ def drive_demo(fleet, keys_dir, amqp_uri):
     """The demo's feed round trip, plus one refused message so dead-letter panels have data."""
     from helpers import FEED_TYPE, publish_raw, signed
 
-    requests.post(fleet.url("hs_center", "/registry"), json=registry(), timeout=10).raise_for_status()
+    fleet.post("hs_center", "/registry", json=registry(), timeout=10).raise_for_status()
     feed = feed_payload(resident_fen=40_000)
-    requests.post(fleet.url("tax", "/feeds"), json=feed, timeout=10).raise_for_status()
-    wait_for(lambda: requests.get(fleet.url("tax", f"/feeds/{feed['feed_id']}")).json()["status"] != "published",
+    fleet.post("tax", "/feeds", json=feed, timeout=10).raise_for_status()
+    wait_for(lambda: fleet.get("tax", f"/feeds/{feed['feed_id']}").json()["status"] != "published",
              message="the reconciliation")
     env = signed(keys_dir, "finance", FEED_TYPE, feed_payload())  # wrong producer: dead-lettered
     publish_raw(amqp_uri, env.routing_key, env.amqp_headers(), env.body)

@@ -158,6 +158,12 @@ class Drill:
             with contextlib.suppress(Exception):
                 self.kill(agency, signal.SIGTERM)
 
+    def officer(self, agency: str) -> dict[str, str]:
+        from shared.auth import issue_token
+
+        return {"Authorization": "Bearer " + issue_token(self.keys_dir, agency=agency, user="fault-drill",
+                                                         roles=["officer"])}
+
     def url(self, agency: str, path: str) -> str:
         return f"http://127.0.0.1:{self.ports[agency]}{path}"
 
@@ -177,7 +183,7 @@ class Drill:
         end = time.monotonic() + give_up
         while True:
             try:
-                r = requests.post(self.url(agency, path), json=body, timeout=10)
+                r = requests.post(self.url(agency, path), json=body, headers=self.officer(agency), timeout=10)
                 if r.status_code < 300:
                     return
             except requests.RequestException:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-import requests
 from helpers import metric_value, outbox_rows, wait_for
 
 from tests.integration.test_cases_transfer import (
@@ -20,7 +19,7 @@ REPORTER = {"name": "Zhang San", "id_number": "460100199001011234", "phone": "13
 
 
 def matter(fleet, kind, matter_id):
-    return requests.get(fleet.url("healthcare_security", f"/matters/{kind}/{matter_id}"), timeout=10).json()
+    return fleet.get("healthcare_security", f"/matters/{kind}/{matter_id}", timeout=10).json()
 
 
 def test_an_uncollected_reward_is_forfeited_and_the_reporter_never_leaves_the_bureau(fleet, tap):  # noqa: F811
@@ -47,7 +46,7 @@ def test_an_uncollected_reward_is_forfeited_and_the_reporter_never_leaves_the_bu
     post(fleet, "healthcare_security", "/test/sweep")
     assert matter(fleet, "reward", "W-1")["state"] == "forfeited"
     assert metric_value(fleet, "healthcare_security", "fundlink_deadlines_open", kind="reward_collection") == 0
-    late = requests.post(fleet.url("healthcare_security", "/rewards/W-1/collection"), json={}, timeout=10)
+    late = fleet.post("healthcare_security", "/rewards/W-1/collection", json={}, timeout=10)
     assert late.status_code == 409 and "forfeited" in late.json()["message"]
 
     # Every message the bus carried, and every row the bureau's outbox ever held.
@@ -67,8 +66,11 @@ def test_an_uncollected_reward_is_forfeited_and_the_reporter_never_leaves_the_bu
     for body in [b for _, _, b in messages] + stored:
         text = body.decode()
         assert not any(secret in text for secret in REPORTER.values()), text
-    # The officer's view of the report keeps the identity out too.
-    assert "reporter" not in matter(fleet, "report", "J-1")
+    # Only the roles that handle reports see who reported (contracts/roles.yaml, `confidential`).
+    assert matter(fleet, "report", "J-1")["reporter"] == {**REPORTER, "wants_reward": True}  # an officer's view
+    for role in ("head", "auditor"):
+        shown = fleet.get("healthcare_security", "/matters/report/J-1", role=role).json()
+        assert ("reporter" in shown) is (role == "head"), (role, shown)
 
 
 def test_a_referral_to_the_health_commission_is_answered_with_an_outcome(fleet):
@@ -79,7 +81,7 @@ def test_a_referral_to_the_health_commission_is_answered_with_an_outcome(fleet):
         "referral_id": "F-1", "region_code": "460100", "target": "health_commission", "subject_kind": "institution",
         "subject_id": "H46010001", "subject_name": "Haikou Kangning Hospital", "matter": "practising_qualification",
         "findings": "split admissions over 2025", "related_case_id": "C-9", "amount_fen": 300_000})
-    received = wait_for(lambda: (r := requests.get(fleet.url("health_commission", "/referrals/F-1"))).ok and r.json(),
+    received = wait_for(lambda: (r := fleet.get("health_commission", "/referrals/F-1")).ok and r.json(),
                         message="the commission to receive the referral")
     assert received["first_report_due"]["due_at"] == "2026-09-08T23:59:59.999999+08:00"  # 5 working days
     Clock.now = at(2026, 9, 3, 9)
@@ -91,6 +93,6 @@ def test_a_referral_to_the_health_commission_is_answered_with_an_outcome(fleet):
     assert answered["outcome"] == "penalised"
     assert [(r["signer"], r["data"]["decision_reference"]) for r in answered["replies"]] == [
         ("health_commission", "HW-2026-12")]
-    again = requests.post(fleet.url("health_commission", "/referrals/F-1/outcome"),
+    again = fleet.post("health_commission", "/referrals/F-1/outcome",
                           json={"outcome": "no_violation", "outcome_summary": "second thoughts"}, timeout=10)
     assert again.status_code == 409 and "reported once" in again.json()["message"]

@@ -11,7 +11,6 @@ import uuid
 from datetime import datetime
 
 import pytest
-import requests
 from helpers import count, dead_letters, metric_value, publish_envelope, signed, wait_for
 from kombu import Connection, Queue
 
@@ -91,13 +90,13 @@ def tap(amqp_uri):
 
 
 def post(fleet, agency, path, body=None, expect=(200, 201, 202)):
-    r = requests.post(fleet.url(agency, path), json=body if body is not None else {}, timeout=15)
+    r = fleet.post(agency, path, json=body if body is not None else {}, timeout=15)
     assert r.status_code in expect, r.text
     return r.json()
 
 
 def case_of(fleet, case_id):
-    return requests.get(fleet.url("healthcare_security", f"/cases/{case_id}"), timeout=10).json()
+    return fleet.get("healthcare_security", f"/cases/{case_id}", timeout=10).json()
 
 
 def wait_state(fleet, case_id, state):
@@ -171,7 +170,7 @@ def test_transfer_receipt_not_filed_reconsideration_filed_evidence_on_the_timeli
 
     Clock.now = at(2026, 10, 9, 9)
     post(fleet, "healthcare_security", "/cases/C-100/reconsideration", {"grounds": "ledgers show 12,500 yuan"})
-    wait_for(lambda: requests.get(fleet.url("public_security", "/cases/C-100")).json()["state"]
+    wait_for(lambda: fleet.get("public_security", "/cases/C-100").json()["state"]
              == "reconsideration_requested", message="the police to receive the request")
     Clock.now = at(2026, 10, 10, 10)  # a make-up working Saturday
     post(fleet, "public_security", "/cases/C-100/reconsideration-decision",
@@ -272,7 +271,7 @@ def test_a_transfer_on_the_last_working_day_before_national_day_is_due_after_the
     assert (due["kind"], due["starts_at"], due["due_at"]) == (
         "calendar", "2026-09-30T11:00:00+08:00", "2026-10-08T23:59:59.999999+08:00")
     assert "2026-10-03 is a rest day, rolled to 2026-10-08" in due["rule"]
-    police = requests.get(fleet.url("public_security", "/cases/C-200")).json()
+    police = fleet.get("public_security", "/cases/C-200").json()
     assert police["filing_due"]["due_at"] == "2026-10-08T23:59:59.999999+08:00"
 
 
@@ -295,14 +294,14 @@ def test_police_that_never_answer_make_the_case_overdue_at_the_right_moment(flee
     last = case["timeline"][-1]
     assert (last["step"], last["handoff"]) == ("police_decision_overdue",
                                                "healthcare_security.case.police_decision_overdue")
-    alerts = requests.get(fleet.url("healthcare_security", "/alerts")).json()["alerts"]
+    alerts = fleet.get("healthcare_security", "/alerts").json()["alerts"]
     assert [(a["subject_id"], a["deadline"], a["notice"], a["due_at"]) for a in alerts] == [
         ("C-201", "police_filing_decision", "healthcare_security.case.police_decision_overdue",
          "2026-10-08T15:59:59.999999+00:00")]
     assert metric_value(fleet, "healthcare_security", **overdue_gauge) == 1
     # The 5 s timer sweeps on the same clock: one alert per missed limit, however often it runs.
     post(fleet, "healthcare_security", "/test/sweep")
-    assert len(requests.get(fleet.url("healthcare_security", "/alerts")).json()["alerts"]) == 1
+    assert len(fleet.get("healthcare_security", "/alerts").json()["alerts"]) == 1
 
     # The procuratorate may now be asked to supervise filing; a late police decision still counts.
     Clock.now = at(2026, 10, 9, 15)
@@ -319,7 +318,7 @@ def test_a_duplicate_receipt_changes_nothing(fleet, keys_dir, amqp_uri):
     start_bureau_and_police(fleet)
     Clock.now = at(2026, 9, 28, 9)
     before = transfer_on(fleet, "C-202", approved=at(2026, 9, 29, 16), transferred=at(2026, 9, 30, 11))
-    police = requests.get(fleet.url("public_security", "/cases/C-202")).json()
+    police = fleet.get("public_security", "/cases/C-202").json()
     again = signed(keys_dir, "public_security", RECEIPT, {
         "case_id": "C-202", "receipt_id": police["receipt_id"], "receiving_unit": police["receiving_unit"],
         "received_at": "2026-09-30T11:00:00+08:00"}, subject="C-202")
@@ -353,7 +352,7 @@ def test_a_penalty_cannot_close_a_case_flagged_for_transfer(fleet):
     flagged_case(fleet, "C-203")
     for path, body in [("prior-notice", {}), ("no-penalty", {"reasons": "small amount"}),
                        ("closure", {"closed_by": "director Sun"})]:
-        r = requests.post(fleet.url("healthcare_security", f"/cases/C-203/{path}"), json=body, timeout=10)
+        r = fleet.post("healthcare_security", f"/cases/C-203/{path}", json=body, timeout=10)
         assert r.status_code == 409, (path, r.text)
         assert "Decree 310 art. 11" in r.json()["message"], r.text
     assert case_of(fleet, "C-203")["state"] == "investigating"
@@ -365,9 +364,9 @@ def test_bad_transfer_report_gets_422_naming_the_field(fleet):
     flagged_case(fleet, "C-204")
     report = transfer_report()
     report["attachments"][0]["sha256"] = "not-a-digest"
-    r = requests.post(fleet.url("healthcare_security", "/cases/C-204/transfer-report"), json=report, timeout=10)
+    r = fleet.post("healthcare_security", "/cases/C-204/transfer-report", json=report, timeout=10)
     assert r.status_code == 422 and "sha256" in r.json()["message"]
     report = transfer_report()
     report["attachments"] = report["attachments"][:1] + [dict(report["attachments"][1], kind="other_evidence")]
-    r = requests.post(fleet.url("healthcare_security", "/cases/C-204/transfer-report"), json=report, timeout=10)
+    r = fleet.post("healthcare_security", "/cases/C-204/transfer-report", json=report, timeout=10)
     assert r.status_code == 409 and "investigation_report" in r.json()["message"]

@@ -4,7 +4,6 @@ execution, adjustment and final-accounts hand-offs (HO-12…HO-14), through the 
 import json
 from datetime import datetime
 
-import requests
 from helpers import outbox_rows, publish_envelope, signed, wait_for
 from kombu import Connection
 
@@ -35,7 +34,7 @@ class Bureau(HealthcareSecurityService):
 
 
 def call(fleet, agency, method, path, body=None, expect=(200, 201, 202)):
-    r = requests.request(method, fleet.url(agency, path), json=body, timeout=15)
+    r = fleet.call(method, agency, path, json=body, timeout=15)
     assert r.status_code in expect, f"{method} {path}: {r.status_code} {r.text}"
     return r.json()
 
@@ -67,7 +66,7 @@ POSITION = {"proposal_id": "DS-2026-1", "year": 2026, "rolling_balance_fen": 4_0
 def test_deficit_sharing_is_refused_without_a_ratio_and_split_to_the_fen_with_one(fleet, keys_dir, amqp_uri):
     fleet.start("finance", Finance)
     gov = party_queue(amqp_uri, "people_government", "fundlink.finance.deficit_sharing.proposed.v1")
-    r = requests.post(fleet.url("finance", "/deficit-sharing/proposals"), json=POSITION, timeout=10)
+    r = fleet.post("finance", "/deficit-sharing/proposals", json=POSITION, timeout=10)
     assert r.status_code == 409
     assert "no sharing ratio is configured for 2026" in r.json()["message"]
     assert outbox_rows(fleet.database("finance")) == []
@@ -128,26 +127,26 @@ def test_finance_funds_an_approved_reward_once_and_not_after_it_is_waived(fleet,
         publish_envelope(amqp_uri, signed(keys_dir, "healthcare_security",
                                           "fundlink.healthcare_security.reward.approved.v1", reward(reward_id),
                                           subject=reward_id))
-    wait_for(lambda: requests.get(fleet.url("finance", "/rewards/RW-2")).ok, message="the rewards at finance")
+    wait_for(lambda: fleet.get("finance", "/rewards/RW-2").ok, message="the rewards at finance")
     CLOCK["now"] = datetime(2026, 3, 3, 11, 0, tzinfo=SHANGHAI)
     paid = call(fleet, "finance", "POST", "/rewards/RW-1/payment", {"payment_ref": "FIN-PAY-77"})
     assert paid == {"reward_id": "RW-1", "status": "paid", "amount_fen": 250_000}
     headers, body = take(amqp_uri, bureau)
     assert headers["ce-type"] == "fundlink.finance.reward.paid.v1"
     assert body["amount_fen"] == 250_000 and body["payment_ref"] == "FIN-PAY-77"
-    r = requests.post(fleet.url("finance", "/rewards/RW-1/payment"), json={"payment_ref": "again"}, timeout=10)
+    r = fleet.post("finance", "/rewards/RW-1/payment", json={"payment_ref": "again"}, timeout=10)
     assert r.status_code == 409 and "do not pay it twice" in r.json()["message"]
     CLOCK["now"] = datetime(2026, 3, 5, 9, 0, tzinfo=SHANGHAI)  # past RW-2's collection day
-    r = requests.post(fleet.url("finance", "/rewards/RW-2/payment"), json={"payment_ref": "late"}, timeout=10)
+    r = fleet.post("finance", "/rewards/RW-2/payment", json={"payment_ref": "late"}, timeout=10)
     assert r.status_code == 409 and "deemed waived" in r.json()["message"]
     assert len(outbox_rows(fleet.database("finance"), "fundlink.finance.reward.paid.v1")) == 1
     # The bureau's forfeiture (HO-32) closes it at finance: no longer owed, never paid.
-    assert requests.get(fleet.url("finance", "/rewards/RW-2")).json()["status"] == "awaiting_payment"
+    assert fleet.get("finance", "/rewards/RW-2").json()["status"] == "awaiting_payment"
     forfeited = "fundlink.healthcare_security.reward.forfeited.v1"
     publish_envelope(amqp_uri, signed(keys_dir, "healthcare_security", forfeited,
                                       {"reward_id": "RW-2", "report_id": "RPT-9", "collect_by": "2026-03-04",
                                        "forfeited_at": "2026-03-05T00:00:05+08:00"}, subject="RW-2"))
-    rw2 = wait_for(lambda: (r := requests.get(fleet.url("finance", "/rewards/RW-2")).json())["status"] == "forfeited"
+    rw2 = wait_for(lambda: (r := fleet.get("finance", "/rewards/RW-2").json())["status"] == "forfeited"
                    and r, message="finance to record the forfeiture")
     assert datetime.fromisoformat(rw2["forfeited_at"]) == datetime(2026, 3, 5, 0, 0, 5, tzinfo=SHANGHAI)
 
@@ -166,7 +165,7 @@ def test_long_term_care_funding_reaches_the_city_special_account(fleet):
         "remittance_id": "LTC-F-2026", "year": 2026, "region_code": "320829", "insured_person_count": 1000,
         "amount_fen": 10_000_00, "to_account": "city_special:huaian"})
     assert r["late"] is True and r["deadline"]["due_at"].startswith("2026-03-31")
-    bad = requests.post(fleet.url("finance", "/ltc-subsidies"), json={
+    bad = fleet.post("finance", "/ltc-subsidies", json={
         "remittance_id": "LTC-F-x", "year": 2026, "region_code": "320829", "insured_person_count": 1000,
         "amount_fen": 9_000_00, "to_account": "city_special:huaian"}, timeout=10)
     assert bad.status_code == 409 and "10 yuan each" in bad.json()["message"]
@@ -184,11 +183,11 @@ def test_execution_report_adjustment_and_final_accounts_leave_the_center(fleet, 
                 "insured_person_count": 10}]
     call(fleet, "hs_center", "POST", "/budget-drafts", {"draft_id": "B-HS", "year": 2026, "region_code": "131102",
                                                          "region_level": "city", "schemes": schemes})
-    r = requests.post(fleet.url("hs_center", "/budget-execution-reports"), json={
+    r = fleet.post("hs_center", "/budget-execution-reports", json={
         "report_id": "X-0", "draft_id": "B-HS", "quarter": "2026-Q1", "actuals": {"employee": [1, 1]}}, timeout=10)
     assert r.status_code == 409 and "approved budget" in r.json()["message"]
     call(fleet, "hs_center", "POST", "/budget-drafts/B-HS/submit")  # Hengshui: no tax co-signature needed
-    wait_for(lambda: requests.get(fleet.url("healthcare_security", "/budget-drafts/B-HS")).ok, message="at bureau")
+    wait_for(lambda: fleet.get("healthcare_security", "/budget-drafts/B-HS").ok, message="at bureau")
     publish_envelope(amqp_uri, signed(keys_dir, "people_government", "fundlink.people_government.budget.approved.v1", {
         "approval_id": "HS-GOV-1", "draft_id": "B-HS", "submission_id": "none", "year": 2026,
         "region_code": "131102", "decision": "approved", "requires_congress": False,
@@ -199,7 +198,7 @@ def test_execution_report_adjustment_and_final_accounts_leave_the_center(fleet, 
     r = call(fleet, "hs_center", "POST", "/budget-execution-reports", {
         "report_id": "X-1", "draft_id": "B-HS", "quarter": "2026-Q1", "actuals": {"employee": [250_00, 190_00]}})
     assert r["late"] is False and r["deadline"]["due_at"].startswith("2026-04-30")
-    r = requests.post(fleet.url("hs_center", "/budget-adjustments"), json={
+    r = fleet.post("hs_center", "/budget-adjustments", json={
         "adjustment_id": "ADJ-1", "draft_id": "B-HS", "reason": "epidemic", "deltas": {"employee": [-50_00, 0]}},
         timeout=10)
     assert r.status_code == 409 and "tax" in r.json()["message"]
@@ -219,7 +218,7 @@ def test_execution_report_adjustment_and_final_accounts_leave_the_center(fleet, 
     notices = wait_for(lambda: len(n := call(fleet, "finance", "GET", "/notices")["notices"]) == 2 and n,
                        message="execution report and adjustment at finance")
     assert {n["kind"] for n in notices} == {"execution_report", "adjustment_proposal"}
-    wait_for(lambda: requests.get(fleet.url("healthcare_security", "/final-accounts/FA-2025")).ok,
+    wait_for(lambda: fleet.get("healthcare_security", "/final-accounts/FA-2025").ok,
              message="the final accounts at the bureau")
     call(fleet, "healthcare_security", "POST", "/final-accounts/FA-2025/review", {"decision": "forwarded"})
     wait_for(lambda: call(fleet, "hs_center", "GET", "/final-accounts/FA-2025")["status"] == "forwarded",

@@ -9,7 +9,6 @@ to the fen. The government, the congress and tax speak with their own keys.
 import json
 from datetime import datetime
 
-import requests
 from helpers import metric_value, publish_envelope, signed, wait_for
 from kombu import Connection
 
@@ -50,7 +49,7 @@ JOINT = "fundlink.finance.budget.joint_submission_sent.v1"
 
 
 def call(fleet, agency, method, path, body=None, expect=(200, 201, 202)):
-    r = requests.request(method, fleet.url(agency, path), json=body, timeout=15)
+    r = fleet.call(method, agency, path, json=body, timeout=15)
     assert r.status_code in expect, f"{method} {path}: {r.status_code} {r.text}"
     return r.json()
 
@@ -92,7 +91,7 @@ def run_budget_chain(fleet, keys_dir, amqp_uri, gov_queue):
     call(fleet, "hs_center", "POST", "/budget-drafts", {"draft_id": DRAFT, "year": 2026, "region_code": PROVINCE,
                                                          "region_level": "province", "schemes": SCHEMES})
     # Without tax's co-signature the center may not submit (Hainan, 004:22).
-    r = requests.post(fleet.url("hs_center", f"/budget-drafts/{DRAFT}/submit"), timeout=10)
+    r = fleet.post("hs_center", f"/budget-drafts/{DRAFT}/submit", timeout=10)
     assert r.status_code == 409 and "co-signature" in r.json()["message"]
     revenue = [{"scheme": s["scheme"], "revenue_fen": s["revenue_fen"]} for s in SCHEMES]
     send_as(keys_dir, amqp_uri, "tax", "fundlink.tax.budget_draft.revenue_confirmed.v1", {
@@ -100,12 +99,12 @@ def run_budget_chain(fleet, keys_dir, amqp_uri, gov_queue):
         "confirmed_at": "2025-10-16T10:00:00+08:00"}, DRAFT)
     wait_for(lambda: call(fleet, "hs_center", "GET", f"/budget-drafts/{DRAFT}")["tax_cosigned"], message="tax sign")
     call(fleet, "hs_center", "POST", f"/budget-drafts/{DRAFT}/submit")
-    wait_for(lambda: requests.get(fleet.url("healthcare_security", f"/budget-drafts/{DRAFT}")).ok,
+    wait_for(lambda: fleet.get("healthcare_security", f"/budget-drafts/{DRAFT}").ok,
              message="the draft at the bureau")
 
     # The bureau returns it: resident spending is underestimated. The center revises and resubmits.
     at(2025, 10, 20)
-    r = requests.post(fleet.url("healthcare_security", f"/budget-drafts/{DRAFT}/review"),
+    r = fleet.post("healthcare_security", f"/budget-drafts/{DRAFT}/review",
                       json={"decision": "returned"}, timeout=10)
     assert r.status_code == 409 and "must say why" in r.json()["message"]
     call(fleet, "healthcare_security", "POST", f"/budget-drafts/{DRAFT}/review",
@@ -121,7 +120,7 @@ def run_budget_chain(fleet, keys_dir, amqp_uri, gov_queue):
              == "awaiting_review", message="the resubmission at the bureau")
     at(2025, 10, 25)
     call(fleet, "healthcare_security", "POST", f"/budget-drafts/{DRAFT}/review", {"decision": "forwarded"})
-    draft = wait_for(lambda: (r := requests.get(fleet.url("finance", f"/budget-drafts/{DRAFT}"))).ok
+    draft = wait_for(lambda: (r := fleet.get("finance", f"/budget-drafts/{DRAFT}")).ok
                      and r.json()["state"] == "hs_reviewed" and r.json(), message="the forwarded draft at finance")
     assert draft["total_expenditure_fen"] == 1_180_000_000_00 + 612_000_000_00
 
@@ -204,7 +203,7 @@ def run_quarter(fleet, quarter):
     r = call(fleet, "hs_center", "POST", "/fund-use-plans/consolidations", {"plan_id": plan_id, "quarter": quarter})
     assert r["late"] is False
     assert r["missing_regions"] == ([LATE[1]] if quarter == LATE[0] else [])
-    review = wait_for(lambda: (x := requests.get(fleet.url("finance", f"/fund-use-plans/{plan_id}"))).ok and x.json(),
+    review = wait_for(lambda: (x := fleet.get("finance", f"/fund-use-plans/{plan_id}")).ok and x.json(),
                       message="the consolidated plan at finance")
     at(year, first + 2, 20)
     approved = []
@@ -215,7 +214,7 @@ def run_quarter(fleet, quarter):
         approved.append({**line, "amount_fen": amount, "reason": reason})
     if quarter == "2026-Q3":  # an adjusted amount must carry a reason (004:35)
         bare = [{**ln, "reason": ""} for ln in approved]
-        r = requests.post(fleet.url("finance", f"/fund-use-plans/{plan_id}/review"),
+        r = fleet.post("finance", f"/fund-use-plans/{plan_id}/review",
                           json={"reviewed_by": ["finance", "healthcare_security"], "approved_lines": bare}, timeout=10)
         assert r.status_code == 409 and "adjustment reason" in r.json()["message"]
     r = call(fleet, "finance", "POST", f"/fund-use-plans/{plan_id}/review",

@@ -3,7 +3,6 @@
 import subprocess
 from datetime import UTC, datetime
 
-import requests
 from helpers import FEED_TYPE, count, delete_agency_queues, feed_payload, metric_value, outbox_rows, registry, wait_for
 
 from services.tax import models, schemas
@@ -32,14 +31,14 @@ class TaxThatFailsAfterPublishing(AgencyService):
 def test_rolled_back_transaction_never_publishes(fleet):
     fleet.start("hs_center")
     fleet.start("tax", TaxThatFailsAfterPublishing)
-    r = requests.post(fleet.url("tax", "/feeds"), json={}, timeout=10)
+    r = fleet.post("tax", "/feeds", json={}, timeout=10)
     assert r.status_code == 500
     assert outbox_rows(fleet.database("tax")) == []
     assert count(fleet.database("tax"), "collection_feed") == 0
     # Nothing reaches the center: a later, real feed is the only one it ever sees.
     fleet.stop("tax")
     fleet.start("tax")
-    requests.post(fleet.url("tax", "/feeds"), json=feed_payload(), timeout=10).raise_for_status()
+    fleet.post("tax", "/feeds", json=feed_payload(), timeout=10).raise_for_status()
     wait_for(lambda: count(fleet.database("hs_center"), "received_feed") == 1, message="the real feed")
     assert count(fleet.database("hs_center"), "fundlink_inbox") == 1
 
@@ -49,7 +48,7 @@ def test_unroutable_event_stays_in_the_outbox_and_is_counted(fleet, amqp_uri):
         delete_agency_queues(amqp_uri, consumer)  # no queue is bound for the feed
     fleet.start("tax")
     feed = feed_payload()
-    requests.post(fleet.url("tax", "/feeds"), json=feed, timeout=10).raise_for_status()
+    fleet.post("tax", "/feeds", json=feed, timeout=10).raise_for_status()
     rows = wait_for(lambda: [r for r in outbox_rows(fleet.database("tax")) if r["attempts"] > 0],
                     message="a relay attempt")
     assert rows[0]["sent_at"] is None
@@ -65,17 +64,17 @@ def rabbitmqctl(*args):
 def test_broker_down_at_commit_then_up_delivers_once(fleet, amqp_uri):
     fleet.start("hs_center")
     fleet.start("tax")
-    requests.post(fleet.url("hs_center", "/registry"), json=registry(), timeout=10).raise_for_status()
+    fleet.post("hs_center", "/registry", json=registry(), timeout=10).raise_for_status()
     feed = feed_payload()
     rabbitmqctl("stop_app")
     try:
-        r = requests.post(fleet.url("tax", "/feeds"), json=feed, timeout=10)
+        r = fleet.post("tax", "/feeds", json=feed, timeout=10)
         assert r.status_code == 202, r.text
         assert [row["sent_at"] for row in outbox_rows(fleet.database("tax"))] == [None]
     finally:
         rabbitmqctl("start_app")
         rabbitmqctl("await_startup")
-    wait_for(lambda: requests.get(fleet.url("tax", f"/feeds/{feed['feed_id']}")).json()["status"] == "reconciled",
+    wait_for(lambda: fleet.get("tax", f"/feeds/{feed['feed_id']}").json()["status"] == "reconciled",
              timeout=90, message="the reconciliation after the broker came back")
     assert count(fleet.database("hs_center"), "received_feed") == 1
     assert len(outbox_rows(fleet.database("hs_center"))) == 1

@@ -3,7 +3,6 @@
 import json
 
 import pytest
-import requests
 from helpers import (
     FEED_TYPE,
     RECONCILED_TYPE,
@@ -144,7 +143,7 @@ def test_failing_handler_is_retried_to_the_limit_then_dead_lettered_and_replay_s
     assert count(fleet.database("tax"), "fundlink_inbox") == 0
 
     # The cause is fixed: tax now has the feed.
-    requests.post(fleet.url("tax", "/feeds"), json=feed, timeout=10).raise_for_status()
+    fleet.post("tax", "/feeds", json=feed, timeout=10).raise_for_status()
     runner = CliRunner()
     env_vars = {"AMQP_URI": amqp_uri}
     listed = runner.invoke(app, ["dlq", "list", "tax", "--json"], env=env_vars)
@@ -152,7 +151,7 @@ def test_failing_handler_is_retried_to_the_limit_then_dead_lettered_and_replay_s
     assert [json.loads(line)["event_id"] for line in listed.output.splitlines()] == [env.id]
     result = runner.invoke(app, ["dlq", "replay", "tax", "--id", env.id], env=env_vars)
     assert result.exit_code == 0, result.output
-    wait_for(lambda: requests.get(fleet.url("tax", f"/feeds/{feed['feed_id']}")).json()["status"] == "reconciled",
+    wait_for(lambda: fleet.get("tax", f"/feeds/{feed['feed_id']}").json()["status"] == "reconciled",
              message="the replayed reconciliation to apply")
     assert dead_letters(amqp_uri, "tax") == []
     # Replaying the same event again is harmless: the inbox has it.

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-import requests
 import sqlalchemy as sa
 from helpers import feed_payload, metric_value, outbox_rows, wait_for
 
@@ -29,7 +28,7 @@ class ClockedCenter(HsCenterService):
 
 def gauges(fleet):
     """(open, overdue) feed deadlines as the center's /metrics shows them."""
-    text = requests.get(fleet.url("hs_center", "/metrics"), timeout=5).text
+    text = fleet.get("hs_center", "/metrics", timeout=5).text
     values = {line.split("{")[0]: float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
               if line.startswith("fundlink_deadlines_") and 'kind="collection_feed"' in line}
     return values.get("fundlink_deadlines_open"), values.get("fundlink_deadlines_overdue")
@@ -54,14 +53,14 @@ def test_a_feed_not_in_by_the_5th_is_overdue_on_the_6th_and_raised_once(fleet):
     fleet.start("hs_center", service_cls=ClockedCenter)
     fleet.start("tax")
     for region in ("460100", "460200"):
-        r = requests.post(fleet.url("hs_center", "/feed-schedule"),
+        r = fleet.post("hs_center", "/feed-schedule",
                           json={"region_code": region, "first_period": "2026-10"}, timeout=10)
         assert r.status_code == 200, r.text
     # 460200's October feed arrives in time; 460100's does not.
     feed = feed_payload(feed_id="F-460200-2026-10", period="2026-10")
     feed["region_code"] = "460200"
-    assert requests.post(fleet.url("tax", "/feeds"), json=feed, timeout=10).status_code == 202
-    wait_for(lambda: requests.get(fleet.url("hs_center", "/feeds/F-460200-2026-10")).status_code == 200,
+    assert fleet.post("tax", "/feeds", json=feed, timeout=10).status_code == 202
+    wait_for(lambda: fleet.get("hs_center", "/feeds/F-460200-2026-10").status_code == 200,
              message="the in-time feed to be reconciled")
 
     # Last second of the 5th: still open, nothing raised (a fixed date: it does not roll).

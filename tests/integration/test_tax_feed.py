@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import requests
 import sqlalchemy as sa
 from helpers import feed_payload, outbox_rows, publish_envelope, signed, wait_for
 from kombu import Connection, Queue
@@ -44,7 +43,7 @@ def start_pair(fleet, tmp_path, lines, **sample):
     fleet.start("tax")
     s = write_sample(tmp_path / "feed.csv", tmp_path / "registry.csv", lines=lines, **sample)
     with open(s.registry, "rb") as body:
-        r = requests.post(fleet.url("hs_center", "/registry.csv"), data=body, timeout=300)
+        r = fleet.post("hs_center", "/registry.csv", data=body, timeout=300)
     assert r.status_code == 200 and r.json()["bad_count"] == 0, r.text
     return s
 
@@ -62,7 +61,7 @@ def stored_lines(fleet, feed_id):
 
 def report_items(fleet, feed_id):
     items, after = [], 0
-    while page := requests.get(fleet.url("hs_center", f"/feeds/{feed_id}/discrepancies"),
+    while page := fleet.get("hs_center", f"/feeds/{feed_id}/discrepancies",
                                params={"after": after, "limit": 500}, timeout=30).json()["items"]:
         items += page
         after = int(page[-1]["item_id"])
@@ -106,10 +105,10 @@ def test_a_100k_line_feed_is_reconciled_to_exactly_the_planted_discrepancies(fle
     assert stored_lines(fleet, "FEED-460000-2026-10") == (100_000, 100_000)
 
     # Tax gets the answer and the whole report; the bureau gets the unregistered employers (HO-35).
-    tax_feed = wait_for(lambda: (f := requests.get(fleet.url("tax", "/feeds/FEED-460000-2026-10")).json())
+    tax_feed = wait_for(lambda: (f := fleet.get("tax", "/feeds/FEED-460000-2026-10").json())
                         .get("status") == "discrepancies_reported" and f, message="tax to record the answer")
     assert tax_feed["reconciliation"]["discrepancy_count"] == 100
-    report = wait_for(lambda: (r := requests.get(fleet.url("tax", "/discrepancies/DISC-FEED-460000-2026-10"))
+    report = wait_for(lambda: (r := fleet.get("tax", "/discrepancies/DISC-FEED-460000-2026-10")
                                .json()).get("received_parts") == r.get("parts") and r, message="every report part")
     assert len(report["items"]) == 100
     employers = [i for i in report["items"] if i["kind"] == "unknown_payer" and i["payer_kind"] == "employer"]
@@ -197,9 +196,9 @@ def test_a_feed_that_does_not_match_its_manifest_is_refused_whole(fleet, keys_di
     assert center_sql(fleet, "SELECT count(*) FROM received_feed") == [(0,)]
     assert center_sql(fleet, "SELECT count(*) FROM feed_discrepancy") == [(0,)]
     assert outbox_rows(fleet.database("hs_center"), REPORTED) == []
-    center = requests.get(fleet.url("hs_center", "/feeds/F-BAD"), timeout=10).json()
+    center = fleet.get("hs_center", "/feeds/F-BAD", timeout=10).json()
     assert center["status"] == "refused" and reason in center["reason"]
-    wait_for(lambda: requests.get(fleet.url("tax", "/feeds/F-BAD")).json().get("status") == "refused",
+    wait_for(lambda: fleet.get("tax", "/feeds/F-BAD").json().get("status") == "refused",
              message="tax to learn of the refusal")
 
 
@@ -207,21 +206,21 @@ def test_tax_answers_each_discrepancy_and_the_center_keeps_the_answers(fleet, ke
     sample = start_pair(fleet, tmp_path, 2_000, seed=3, planted_per_kind=1)
     done, verdict = push(fleet, keys_dir, sample.feed, "--feed-id", "F-CORR")
     assert done.returncode == 0 and verdict["discrepancy_count"] == 4, done.stderr
-    report = wait_for(lambda: (r := requests.get(fleet.url("tax", "/discrepancies/DISC-F-CORR"))).status_code == 200
+    report = wait_for(lambda: (r := fleet.get("tax", "/discrepancies/DISC-F-CORR")).status_code == 200
                       and r.json(), message="tax to hold the report")
     ids = [i["item_id"] for i in report["items"]]
-    url = fleet.url("tax", "/discrepancies/DISC-F-CORR/corrections")
+    url = "/discrepancies/DISC-F-CORR/corrections"
 
-    r = requests.post(url, json={"correction_id": "C-0", "resolutions": [
+    r = fleet.post("tax", url, json={"correction_id": "C-0", "resolutions": [
         {"item_id": "999", "resolution": "confirmed"}]}, timeout=10)
     assert r.status_code == 409 and "999" in r.json()["message"]
-    r = requests.post(url, json={"correction_id": "C-0", "resolutions": [
+    r = fleet.post("tax", url, json={"correction_id": "C-0", "resolutions": [
         {"item_id": ids[0], "resolution": "corrected"}]}, timeout=10)
     assert r.status_code == 409 and "restate" in r.json()["message"]
 
     answers = [{"item_id": i, "resolution": "under_investigation", "comment": "checking with the payer"}
                for i in ids]
-    r = requests.post(url, json={"correction_id": "C-1", "resolutions": answers}, timeout=10)
+    r = fleet.post("tax", url, json={"correction_id": "C-1", "resolutions": answers}, timeout=10)
     assert r.status_code == 202, r.text
     wait_for(lambda: center_sql(fleet, "SELECT count(*) FROM feed_discrepancy WHERE resolution = "
                                        "'under_investigation'") == [(4,)], message="the center to keep the answers")
@@ -233,10 +232,10 @@ def test_an_enrollment_reaches_tax_and_tax_acknowledges_it(fleet):
     base = {"payer_id": "91460100MA5T00000X", "payer_kind": "employer", "scheme": "employee",
             "region_code": "460100", "insured_person_count": 12, "monthly_due_fen": 1_200_000,
             "effective_from": "2026-11-01", "applied_on": "2026-10-20"}
-    r = requests.post(fleet.url("hs_center", "/registrations"),
+    r = fleet.post("hs_center", "/registrations",
                       json={**base, "registration_id": "R-1", "change_type": "new"}, timeout=10)
     assert r.status_code == 202, r.text
-    r = requests.post(fleet.url("hs_center", "/registrations"),
+    r = fleet.post("hs_center", "/registrations",
                       json={**base, "payer_id": "91460100MA5T00001Y", "registration_id": "R-2",
                             "change_type": "terminate"}, timeout=10)
     assert r.status_code == 202, r.text
@@ -253,13 +252,13 @@ def test_the_treasury_monthly_report_is_set_beside_tax_s_collection(fleet, amqp_
     fleet.start("hs_center")
     fleet.start("tax")
     feed = feed_payload(feed_id="F-TREAS", period="2026-10", employee_fen=1_000_000, resident_fen=50_000)
-    assert requests.post(fleet.url("tax", "/feeds"), json=feed, timeout=10).status_code == 202
+    assert fleet.post("tax", "/feeds", json=feed, timeout=10).status_code == 202
     report = {"report_id": "GK-2026-10", "treasury_code": "HK-0101", "region_code": "460100", "period": "2026-10",
               "lines": [{"scheme": "employee", "amount_fen": 1_000_000}, {"scheme": "resident", "amount_fen": 49_000}],
               "published_at": "2026-11-04T10:00:00+08:00"}
     publish_envelope(amqp_uri, signed(keys_dir, "treasury", "fundlink.treasury.revenue.monthly_report_published.v1",
                                       report, subject="GK-2026-10"))
-    got = wait_for(lambda: (r := requests.get(fleet.url("tax", "/treasury-reports/GK-2026-10"))).status_code == 200
+    got = wait_for(lambda: (r := fleet.get("tax", "/treasury-reports/GK-2026-10")).status_code == 200
                    and r.json(), message="tax to record the treasury report")
     assert got["comparison"] == [
         {"scheme": "employee", "treasury_fen": 1_000_000, "collected_fen": 1_000_000, "difference_fen": 0},
