@@ -15,9 +15,10 @@ from shared.deadlines import Deadline
 from shared.http import NotFound, json_body
 
 from . import domain, models, schemas
+from .service_item_entrypoints import ServiceItemEntrypoints
 
 
-class HealthCommissionService(AgencyService):
+class HealthCommissionService(AgencyService, ServiceItemEntrypoints):
     name = "health_commission"
     agency = "health_commission"
     metadata = models.Base.metadata

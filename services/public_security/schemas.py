@@ -8,6 +8,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from shared.bus.fields import EventSchema, Fen
+from shared.parties.other import COMPARISON_TOKEN
 
 ID = validate.Length(min=1, max=64)
 TEXT = validate.Length(min=1, max=4000)
@@ -101,7 +102,8 @@ class JointInspectionFindingsReported(EventSchema):
 class PersonMatch(Schema):
     """What the household register (户籍) shows for one person."""
 
-    person_id = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    person_id = fields.String(required=True, validate=COMPARISON_TOKEN,
+                              metadata={"description": "The person's comparison token from the request."})
     status = fields.String(required=True, validate=validate.OneOf(
         ["found", "not_found", "deceased", "enrolled_elsewhere", "receiving_benefit"]))
     detail = fields.String(validate=validate.Length(max=500))

@@ -20,12 +20,13 @@ from shared.http import NotFound, json_body
 from shared.records import dump, load
 
 from . import domain, models, schemas
+from .household_entrypoints import HouseholdEntrypoints
 
 ERRORS = (domain.DomainError,)
 RECONSIDERATION_WORDS = {"upheld": "not_filed", "reversed": "filed"}  # catalogue word -> domain decision
 
 
-class PublicSecurityService(AgencyService):
+class PublicSecurityService(AgencyService, HouseholdEntrypoints):
     name = "public_security"
     agency = "public_security"
     metadata = models.Base.metadata
