@@ -34,13 +34,14 @@ def draft_view(row: models.ChainDraft) -> dict:
 class BudgetChainEntrypoints:
     # -- loading and storing -----------------------------------------------------------------------------
     def _chain_row(self, draft_id: str, kind: str = "budget") -> models.ChainDraft:
-        row = self.db.session.get(models.ChainDraft, (kind, draft_id))
+        # Locked: co-signatures of one draft arrive on several queues at once.
+        row = self.db.session.get(models.ChainDraft, (kind, draft_id), with_for_update=True)
         if row is None:
             raise NotFound(f"finance has no {kind} draft {draft_id!r}; it arrives with the bureau's review (HO-09)")
         return row
 
     def _chain_row_or_open(self, data: dict, kind: str = "budget") -> models.ChainDraft:
-        row = self.db.session.get(models.ChainDraft, (kind, data["draft_id"]))
+        row = self.db.session.get(models.ChainDraft, (kind, data["draft_id"]), with_for_update=True)
         if row is None:
             chain = domain.chain_for(data["region_code"], kind, self.region_chains)
             draft = domain.open_draft(data["draft_id"], data["year"], data["region_code"], chain)

@@ -246,8 +246,34 @@ class JointInspectionFindingsReported(EventSchema):
     reported_at = fields.AwareDateTime(required=True)
 
 
-EVENT_SCHEMAS = [BudgetDraftReviewed, BudgetJointSubmissionSent, FinalAccountsJointSubmissionSent,
-                 FundUsePlanReviewed, FundAllocated, DeficitSharingProposed, LtcSubsidyRemitted, RewardPaid,
+CHAIN_KIND = validate.OneOf(["budget", "adjustment", "final_accounts"])
+
+
+class ApprovalChainProgressed(EventSchema):
+    """HO-10/13/14: where a draft stands on the chain finance tracks, after each step, return or approval."""
+
+    event_type = "finance.approval_chain.progressed.v1"
+
+    kind = fields.String(required=True, validate=CHAIN_KIND)
+    draft_id = fields.String(required=True, validate=ID)
+    year = fields.Integer(required=True, strict=True)
+    region_code = fields.String(required=True, validate=REGION_CODE)
+    state = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    action = fields.String(required=True, validate=validate.OneOf(["submitted", "signed", "approved", "returned"]))
+    by = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    note = fields.String(validate=validate.Length(max=4000))
+    pending_step = fields.String(validate=validate.Length(min=1, max=40))
+    awaiting = fields.List(fields.String(validate=validate.Length(min=1, max=64)), required=True)
+    complete = fields.Boolean(required=True)
+    total_revenue_fen = Fen(required=True, allow_negative=True)
+    total_expenditure_fen = Fen(required=True, allow_negative=True)
+    at = fields.AwareDateTime(required=True)
+    sequence = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+
+
+EVENT_SCHEMAS = [ApprovalChainProgressed, BudgetDraftReviewed, BudgetJointSubmissionSent,
+                 FinalAccountsJointSubmissionSent, FundUsePlanReviewed, FundAllocated, DeficitSharingProposed,
+                 LtcSubsidyRemitted, RewardPaid,
                  PremiumTransferVoucherIssued, ResidentSubsidyRemitted, ResidentSubsidyReceived,
                  JointInspectionAccepted, JointInspectionFindingsReported]
 
@@ -318,3 +344,42 @@ class LtcRemitRequest(Schema):
 
 class RewardPayRequest(Schema):
     payment_ref = fields.String(required=True, validate=ID)
+
+
+# --- HO-10/13/14 chain decisions, HO-06 treasury transfers, HO-07 resident subsidy (requests) ------------
+
+
+class ChainDecisionRequest(Schema):
+    """Finance's own step on a chain: sign (approve, or co-sign a joint step) or return with reasons."""
+
+    decision = fields.String(required=True, validate=validate.OneOf(["signed", "returned"]))
+    reasons = fields.String(load_default="", validate=validate.Length(max=4000))
+    signer_region_code = fields.String(validate=REGION_CODE)  # 460000 for the provincial steps
+
+
+class TreasuryScheduleRequest(Schema):
+    treasury_code = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    region_code = fields.String(required=True, validate=REGION_CODE)
+    first_dekad = fields.String(required=True, validate=DEKAD)
+
+
+class VoucherRequest(Schema):
+    voucher_id = fields.String(required=True, validate=ID)
+    dekad = fields.String(required=True, validate=DEKAD)
+    treasury_code = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    region_code = fields.String(required=True, validate=REGION_CODE)
+    scheme = fields.String(required=True, validate=SCHEME)
+    amount_fen = Fen(required=True)
+
+
+class SubsidyRoundRequest(Schema):
+    year = fields.Integer(required=True, strict=True, validate=validate.Range(min=2000, max=2100))
+    regions = fields.List(fields.String(validate=REGION_CODE), required=True, validate=validate.Length(min=1))
+
+
+class SubsidyRemitRequest(Schema):
+    remittance_id = fields.String(required=True, validate=ID)
+    year = fields.Integer(required=True, strict=True, validate=validate.Range(min=2000, max=2100))
+    region_code = fields.String(required=True, validate=REGION_CODE)
+    insured_person_count = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    amount_fen = Fen(required=True)

@@ -11,11 +11,15 @@ from shared.bus.runtime import AgencyService
 
 from . import domain, models
 from .budget_entrypoints import BudgetChainEntrypoints
+from .chain_entrypoints import ChainEntrypoints
 from .fund_entrypoints import FundEntrypoints, approved_plan
 from .support_entrypoints import SupportEntrypoints
+from .treasury_entrypoints import TreasuryEntrypoints
 
 
-class FinanceService(AgencyService, BudgetChainEntrypoints, FundEntrypoints, SupportEntrypoints):
+# ChainEntrypoints comes before SupportEntrypoints: its HO-13/HO-14 handlers replace that desk's notice-only ones.
+class FinanceService(AgencyService, ChainEntrypoints, BudgetChainEntrypoints, FundEntrypoints, TreasuryEntrypoints,
+                     SupportEntrypoints):
     name = "finance"
     agency = "finance"
     metadata = models.Base.metadata
@@ -41,6 +45,7 @@ class FinanceService(AgencyService, BudgetChainEntrypoints, FundEntrypoints, Sup
             for reward in session.scalars(unfunded):
                 due = domain.Deadline.from_dict(reward.collect_by)
                 owed["reward_funding"].append(domain.Obligation(f"fund reward {reward.reward_id}", "finance", due))
+        owed.update(self.watch_money_in(now))  # HO-06 treasury transfers, HO-07 resident subsidy
         metrics = self.db.runtime.metrics
         for kind, obligations in owed.items():
             metrics.deadlines_open.labels(self.agency, kind).set(len(domain.open_deadlines(obligations)))

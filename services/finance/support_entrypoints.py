@@ -148,6 +148,31 @@ class SupportEntrypoints:
     def on_final_accounts_reviewed(self, event):
         self._record("final_accounts_review", event.data["draft_id"], event.data)
 
+    # -- catalogued notices finance keeps for supervision (HO-01/02/03/05/14) -------------------------------
+    @handles("fundlink.tax.collection.feed_published.v1")
+    def on_feed_published_notice(self, event):
+        self._record("collection_feed", event.data["feed_id"], event.data)
+
+    @handles("fundlink.hs_center.collection.feed_overdue.v1")
+    def on_feed_overdue_notice(self, event):
+        self._record("collection_feed_overdue", f"{event.data['region_code']}:{event.data['period']}", event.data)
+
+    @handles("fundlink.hs_center.collection.reconciled.v1")
+    def on_feed_reconciled_notice(self, event):
+        self._record("collection_reconciliation", event.data["feed_id"], event.data)
+
+    @handles("fundlink.tax.collection.feed_corrected.v1")
+    def on_feed_corrected_notice(self, event):
+        self._record("collection_correction", event.data["correction_id"], event.data)
+
+    @handles("fundlink.treasury.revenue.monthly_report_published.v1")
+    def on_treasury_monthly_report(self, event):
+        self._record("treasury_monthly_report", event.data["report_id"], event.data)
+
+    @handles("fundlink.peoples_congress.final_accounts.approved.v1")
+    def on_congress_final_accounts_decision(self, event):
+        self._record("final_accounts_congress_decision", event.data["draft_id"], event.data)
+
     @http("GET", "/notices")
     def list_notices(self, request):
         kinds = ["execution_report", "adjustment_proposal", "final_accounts_review"]

@@ -74,9 +74,59 @@ class FinalAccountsReviewed(EventSchema):
     decision = fields.String(required=True, validate=validate.OneOf(["forwarded", "returned"]))
     comments = fields.String()
     reviewed_at = fields.AwareDateTime(required=True)
+    # Finance opens its side of the chain with these (optional in v1 for compatibility; the bureau sends them).
+    region_code = fields.String(validate=REGION_CODE)
+    total_revenue_fen = Fen()
+    total_expenditure_fen = Fen()
+    rolling_balance_fen = Fen(allow_negative=True)
 
 
-EVENT_SCHEMAS = [BudgetDraftReviewed, FinalAccountsReviewed]
+CHAIN_KIND = validate.OneOf(["budget", "adjustment", "final_accounts"])
+
+
+class ChainStepSigned(EventSchema):
+    """HO-13 (and HO-10, HO-14): the bureau signs its step of a chain finance tracks, or returns it with reasons."""
+
+    event_type = "healthcare_security.chain_step.signed.v1"
+
+    kind = fields.String(required=True, validate=CHAIN_KIND)
+    draft_id = fields.String(required=True, validate=ID)
+    region_code = fields.String(required=True, validate=REGION_CODE)
+    step = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    signer_region_code = fields.String(required=True, validate=REGION_CODE)
+    decision = fields.String(required=True, validate=validate.OneOf(["signed", "returned"]))
+    reasons = fields.String(validate=validate.Length(min=1, max=4000))
+    total_revenue_fen = Fen(required=True, allow_negative=True)
+    total_expenditure_fen = Fen(required=True, allow_negative=True)
+    signed_at = fields.AwareDateTime(required=True)
+
+
+EVENT_SCHEMAS = [BudgetDraftReviewed, FinalAccountsReviewed, ChainStepSigned]
+
+
+class SignatureRequest(Schema):
+    decision = fields.String(required=True, validate=validate.OneOf(["signed", "returned"]))
+    reasons = fields.String(load_default="", validate=validate.Length(max=4000))
+    signer_region_code = fields.String(validate=REGION_CODE)  # 460000 to sign as the provincial bureau
+
+
+def check_signature(chain: dict | None, decision: str, reasons: str, signer_region_code: str) -> dict:
+    """Guard the bureau's signature on a chain step: the step must wait for the bureau (the provincial bureau
+    only from a provincial region code, 004:25), and a return must say why."""
+    if not chain or not chain.get("pending_step"):
+        raise BudgetReviewError("finance's chain waits for no step now (or has not told the bureau yet); "
+                                "nothing to sign")
+    awaiting = chain.get("awaiting") or []
+    provincial = "provincial_healthcare_security" in awaiting
+    if not provincial and "healthcare_security" not in awaiting:
+        raise BudgetReviewError(f"step {chain['pending_step']!r} waits for {', '.join(awaiting) or 'no one'}, "
+                                f"not the bureau")
+    if provincial and not signer_region_code.endswith("0000"):
+        raise BudgetReviewError(f"step {chain['pending_step']!r} is the provincial bureau's; sign it with the "
+                                f"provincial region code, not {signer_region_code}")
+    if decision == "returned" and not reasons.strip():
+        raise BudgetReviewError("a step returned for revision must say why (reasons)")
+    return chain
 
 
 class ReviewRequest(Schema):
@@ -150,7 +200,12 @@ class BudgetReviewEntrypoints:
         status = check_review("final_accounts", row.status, body["decision"], body["comments"], False,
                               row.region_code)
         self._note(row, status, body["comments"])
-        payload = {"draft_id": draft_id, "year": row.year, "decision": body["decision"], "reviewed_at": self.clock()}
+        schemes = row.figures["schemes"]
+        payload = {"draft_id": draft_id, "year": row.year, "decision": body["decision"], "reviewed_at": self.clock(),
+                   "region_code": row.region_code,
+                   "total_revenue_fen": sum(s["revenue_fen"] for s in schemes),
+                   "total_expenditure_fen": sum(s["expenditure_fen"] for s in schemes),
+                   "rolling_balance_fen": sum(s["rolling_balance_fen"] for s in schemes)}
         if body["comments"]:
             payload["comments"] = body["comments"]
         self.db.publish(FinalAccountsReviewed, payload, subject=draft_id, correlation_id=draft_id,
@@ -184,11 +239,141 @@ class BudgetReviewEntrypoints:
 
     @handles("fundlink.hs_center.budget_adjustment.proposed.v1")
     def on_adjustment_proposed(self, event):
-        self._notice("adjustment_proposal", event.data["adjustment_id"], event.data)
+        """HO-13: the proposal is on the bureau's desk; finance's progress notice says when its step is due."""
+        data = event.data
+        self._notice("adjustment_proposal", data["adjustment_id"], data)
+        row = self.db.session.get(bm.BudgetReview, ("adjustment", data["adjustment_id"]))
+        if row is None:
+            row = bm.BudgetReview(kind="adjustment", draft_id=data["adjustment_id"], year=data["year"],
+                                  region_code=data["region_code"], history=[], figures={})
+            self.db.session.add(row)
+        row.tax_cosigned = data["tax_cosigned"]
+        row.figures = {**(row.figures or {}), "reason": data["reason"], "draft_id": data["draft_id"],
+                       "total_revenue_fen": data["delta_revenue_fen"],
+                       "total_expenditure_fen": data["delta_expenditure_fen"]}
+        self._note(row, "proposed", f"proposed by the center: {data['reason']}")
+
+    @handles("fundlink.finance.approval_chain.progressed.v1")
+    def on_chain_progressed(self, event):
+        """Where finance's chain stands: the bureau keeps it beside its own record, so it signs only the step
+        that waits for it, with the figures on the chain."""
+        data = event.data
+        row = self.db.session.get(bm.BudgetReview, (data["kind"], data["draft_id"]))
+        if row is None:
+            row = bm.BudgetReview(kind=data["kind"], draft_id=data["draft_id"], year=data["year"],
+                                  region_code=data["region_code"], history=[], figures={}, status="tracking",
+                                  updated_at=self.clock())
+            self.db.session.add(row)
+        if ((row.figures or {}).get("chain") or {}).get("sequence", 0) >= data["sequence"]:
+            return  # an older notice overtaken by a newer one
+        chain = {k: data.get(k) for k in ("state", "pending_step", "awaiting", "complete", "total_revenue_fen",
+                                           "total_expenditure_fen", "sequence")}
+        row.figures = {**(row.figures or {}), "chain": chain}
+        note = f"{data['action']} by {data['by']}" + (f": {data['note']}" if data.get("note") else "")
+        if data["kind"] == "adjustment":
+            self._note(row, data["state"], note)
+        elif data["action"] == "returned" and data["by"] == "finance" and row.status == "forwarded_to_finance":
+            self._note(row, "awaiting_review", f"returned by finance: {data.get('note', '')}")
+        else:
+            row.history = [*row.history, {"at": self.clock().isoformat(), "status": row.status, "note": note}]
+
+    @http("POST", "/approval-chains/<kind>/<draft_id>/signature", request_schema=SignatureRequest,
+          expected_exceptions=(BudgetReviewError,))
+    def sign_chain_step(self, request, kind, draft_id):
+        """The bureau signs (or returns with reasons) the step of finance's chain that waits for it: the
+        adjustment's local or provincial review (004:25), the joint submission of a budget or final accounts."""
+        body, row, now = SignatureRequest().load(json_body(request)), self._review_row(kind, draft_id), self.clock()
+        region = body.get("signer_region_code") or row.region_code
+        chain = check_signature((row.figures or {}).get("chain"), body["decision"], body["reasons"], region)
+        payload = {"kind": kind, "draft_id": draft_id, "region_code": row.region_code, "step": chain["pending_step"],
+                   "signer_region_code": region, "decision": body["decision"],
+                   "total_revenue_fen": chain["total_revenue_fen"],
+                   "total_expenditure_fen": chain["total_expenditure_fen"], "signed_at": now}
+        if body["reasons"].strip():
+            payload["reasons"] = body["reasons"].strip()
+        self.db.publish(ChainStepSigned, payload, subject=draft_id, correlation_id=draft_id, region=row.region_code)
+        row.history = [*row.history, {"at": now.isoformat(), "status": row.status,
+                                      "note": f"{body['decision']} {chain['pending_step']} as {region}"}]
+        return 202, {**review_view(row), "sent": {k: v for k, v in payload.items() if k != "signed_at"}}
+
+    @handles("fundlink.people_government.final_accounts.approved.v1")
+    def on_government_final_accounts_decision(self, event):
+        data = event.data
+        status = "government_approved" if data["decision"] == "approved" else "returned_by_government"
+        self._note(self._review_row("final_accounts", data["draft_id"]), status, data["approval_id"])
+
+    @handles("fundlink.hs_center.fund_operation.quarterly_reported.v1")
+    def on_fund_operation_reported(self, event):
+        """HO-20: the provincial center's quarterly fund operation report, kept for supervision (004:37)."""
+        self._notice("fund_operation_report", event.data["report_id"], event.data)
+
+    @http("GET", "/fund-operation-reports")
+    def list_fund_operation_reports(self, request):
+        rows = self.db.session.scalars(select(bm.MoneyNotice).where(bm.MoneyNotice.kind == "fund_operation_report")
+                                       .order_by(bm.MoneyNotice.notice_id))
+        return {"reports": [r.data for r in rows]}
+
+    # -- catalogued notices the bureau keeps for supervision (HO-01/03/08/13/14/16/17/40) ----------------
+    @handles("fundlink.tax.collection.feed_published.v1")
+    def on_feed_published_notice(self, event):
+        self._notice("collection_feed", event.data["feed_id"], event.data)
+
+    @handles("fundlink.hs_center.collection.feed_overdue.v1")
+    def on_feed_overdue_notice(self, event):
+        self._notice("collection_feed_overdue", f"{event.data['region_code']}:{event.data['period']}", event.data)
+
+    @handles("fundlink.tax.collection.feed_corrected.v1")
+    def on_feed_corrected_notice(self, event):
+        self._notice("collection_correction", event.data["correction_id"], event.data)
+
+    @handles("fundlink.tax.budget_draft.revenue_confirmed.v1")
+    def on_revenue_confirmed_notice(self, event):
+        self._notice("budget_revenue_confirmation", event.data["draft_id"], event.data)
+
+    @handles("fundlink.people_government.budget_adjustment.approved.v1")
+    def on_government_adjustment_notice(self, event):
+        self._notice("adjustment_government_decision", event.data["approval_id"], event.data)
+
+    @handles("fundlink.peoples_congress.budget_adjustment.approved.v1")
+    def on_congress_adjustment_notice(self, event):
+        self._notice("adjustment_congress_decision", event.data["approval_id"], event.data)
+
+    @handles("fundlink.finance.final_accounts.joint_submission_sent.v1")
+    def on_final_accounts_joint_submission(self, event):
+        self._notice("final_accounts_joint_submission", event.data["submission_id"], event.data)
+
+    @handles("fundlink.peoples_congress.final_accounts.approved.v1")
+    def on_congress_final_accounts_notice(self, event):
+        self._notice("final_accounts_congress_decision", event.data["draft_id"], event.data)
+
+    @handles("fundlink.hs_center.fund_use_plan.consolidated.v1")
+    def on_fund_use_plan_consolidated(self, event):
+        self._notice("fund_use_plan", event.data["plan_id"], event.data)
+
+    @handles("fundlink.finance.fund_use_plan.reviewed.v1")
+    def on_fund_use_plan_reviewed(self, event):
+        self._notice("fund_use_plan_review", event.data["plan_id"], event.data)
+
+    @handles("fundlink.finance.deficit_sharing.proposed.v1")
+    def on_deficit_sharing_proposed(self, event):
+        self._notice("deficit_sharing_proposal", event.data["proposal_id"], event.data)
+
+    @handles("fundlink.people_government.deficit_sharing.approved.v1")
+    def on_deficit_sharing_approved(self, event):
+        self._notice("deficit_sharing_approval", event.data["approval_id"], event.data)
+
+    @handles("fundlink.people_government.deficit_share.paid.v1")
+    def on_deficit_share_paid(self, event):
+        self._notice("deficit_share_payment", event.data["payment_id"], event.data)
 
     def _notice(self, kind: str, key: str, data: dict) -> None:
         self.db.session.merge(bm.MoneyNotice(notice_id=f"{kind}:{key}", kind=kind, data=data,
                                              received_at=self.clock()))
+
+    @http("GET", "/approval-chains/<kind>/<draft_id>")
+    def get_chain_copy(self, request, kind, draft_id):
+        """The bureau's record of a draft, with where finance's chain stands (``figures.chain``)."""
+        return review_view(self._review_row(kind, draft_id))
 
     @http("GET", "/final-accounts/<draft_id>")
     def get_final_accounts_review(self, request, draft_id):

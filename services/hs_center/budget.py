@@ -1066,3 +1066,115 @@ def transfer_ltc_part(
     per_person = LTC_PER_PERSON_FEN[part]
     return LtcContributionTransferred(year, part, count, per_person, 0 if waived else per_person * count, waived,
                                       at, ltc_transfer_deadline(year).is_overdue(at))
+
+
+# --- 5. the adjustment's way back (HO-13) and quarterly fund operation reports (HO-20) ---------------------
+
+
+class NotReturned(DomainError): ...
+
+
+class DuplicateReport(DomainError): ...
+
+
+def check_adjustment_revisable(adjustment_id: str, status: str) -> None:
+    """A proposal is sent again only after a reviewer or approver returned it (004:25 chain, finance tracks it)."""
+    if status != "returned":
+        raise NotReturned(
+            f"adjustment {adjustment_id} is {status}; it is proposed again only after it is returned for revision"
+        )
+
+
+def operation_report_deadline(quarter: str) -> Deadline:
+    """[design] HO-20: 004:37 sets no date. A city/county center's quarterly fund operation report is due by the
+    15th of the month after the quarter, so the province can report by that month's end."""
+    year, q = parse_quarter(quarter)
+    return day_of_month(year + 1, 1, 15) if q == 4 else day_of_month(year, 3 * q + 1, 15)
+
+
+def provincial_operation_report_deadline(quarter: str) -> Deadline:
+    """[design] HO-20: the provincial report to healthcare_security and finance by the end of the month after the
+    quarter, in step with the execution report (HO-12)."""
+    return execution_report_deadline(quarter)
+
+
+@dataclass(frozen=True)
+class OperationLine:
+    """One scheme's quarter: revenue and expenditure in the quarter, balance and insured persons at its end."""
+
+    scheme: Scheme
+    revenue_fen: int
+    expenditure_fen: int
+    rolling_balance_fen: int
+    insured_person_count: int
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "scheme", _scheme(self.scheme))
+        _fen(self.revenue_fen, f"{self.scheme.value} revenue")
+        _fen(self.expenditure_fen, f"{self.scheme.value} expenditure")
+        _fen(self.rolling_balance_fen, f"{self.scheme.value} rolling balance", signed=True)
+        _fen(self.insured_person_count, f"{self.scheme.value} insured person count")
+
+
+@dataclass(frozen=True)
+class OperationReport:
+    report_id: str
+    quarter: str
+    region_code: str
+    lines: tuple[OperationLine, ...]
+    reported_at: datetime
+
+    @property
+    def late(self) -> bool:
+        return operation_report_deadline(self.quarter).is_overdue(self.reported_at)
+
+
+def report_operation(report_id: str, quarter: str, region_code: str, lines: Iterable[OperationLine],
+                     at: datetime) -> OperationReport:
+    """HO-20: a city/county center's quarter, one line per scheme; reported once the quarter has ended."""
+    at = _aware(at)
+    lines = tuple(sorted(lines, key=lambda ln: ln.scheme.value))
+    if not lines:
+        raise InvalidBudgetLines("give at least one scheme line (employee, resident)")
+    if len({ln.scheme for ln in lines}) != len(lines):
+        raise InvalidBudgetLines("one line per scheme; merge the duplicates")
+    first_due_month = operation_report_deadline(quarter).due_at
+    if at < first_due_month.replace(day=1, hour=0, minute=0, second=0, microsecond=0):
+        raise InvalidPeriod(f"{quarter} has not ended; report its fund operation after the quarter")
+    return OperationReport(report_id, quarter, region_code, lines, at)
+
+
+def consolidate_operation_reports(
+    report_id: str, quarter: str, expected_regions: Iterable[str], reports: Iterable[OperationReport], at: datetime
+) -> tuple[tuple[OperationLine, ...], tuple[str, ...]]:
+    """The provincial center's quarterly report: the sum per scheme of the cities' reports, and the regions
+    missing. Before the cities' deadline it waits for every region; after it, it goes without the missing."""
+    at = _aware(at)
+    expected = tuple(sorted(set(expected_regions)))
+    by_region = {r.region_code: r for r in reports if r.quarter == quarter and r.region_code in expected}
+    missing = tuple(r for r in expected if r not in by_region)
+    deadline = operation_report_deadline(quarter)
+    if missing and not deadline.is_overdue(at):
+        raise ConsolidationTooEarly(
+            f"{', '.join(missing)} may still report until {deadline.due_at.isoformat()}; wait for them or the deadline"
+        )
+    sums: dict[Scheme, list[int]] = {}
+    for report in by_region.values():
+        for ln in report.lines:
+            acc = sums.setdefault(ln.scheme, [0, 0, 0, 0])
+            for i, v in enumerate((ln.revenue_fen, ln.expenditure_fen, ln.rolling_balance_fen,
+                                   ln.insured_person_count)):
+                acc[i] += v
+    lines = tuple(OperationLine(s, *v) for s, v in sorted(sums.items(), key=lambda kv: kv[0].value))
+    return lines, missing
+
+
+def operation_report_obligations(
+    quarter: str, expected_regions: Iterable[str], reported: Iterable[str], consolidated: bool
+) -> tuple[Obligation, ...]:
+    done = set(reported)
+    owed = [Obligation(f"fund operation report {quarter} from {region}", f"hs_center:{region}",
+                       operation_report_deadline(quarter), region in done) for region in sorted(set(expected_regions))]
+    owed.append(Obligation(f"provincial fund operation report {quarter}", "hs_center:province",
+                           provincial_operation_report_deadline(quarter), consolidated))
+    return tuple(owed)

@@ -549,7 +549,8 @@ CHAINS: Mapping[str, BudgetChain] = MappingProxyType(
 # Which chain a region's drafts follow, by region-code prefix (the longest prefix wins). Hainan codes start
 # with 46 (004:22), Hengshui's with 1311 (001:237); a deployment for another jurisdiction adds its own.
 REGION_CHAINS: Mapping[str, Mapping[str, str]] = MappingProxyType({
-    "46": MappingProxyType({"budget": "hainan.budget", "final_accounts": "final_accounts"}),
+    "46": MappingProxyType({"budget": "hainan.budget", "adjustment": "hainan.adjustment",
+                            "final_accounts": "final_accounts"}),
     "1311": MappingProxyType({"budget": "hengshui.budget", "final_accounts": "final_accounts"}),
 })
 
