@@ -35,7 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from shared.bus.envelope import CONTENT_TYPE, Envelope
-from shared.bus.topology import EVENTS_EXCHANGE, dead_letter_exchange, events_exchange
+from shared.bus.topology import EVENTS_EXCHANGE, broker_uris, dead_letter_exchange, events_exchange
 
 OUTBOX_TABLE = "fundlink_outbox"
 log = logging.getLogger(__name__)
@@ -112,9 +112,11 @@ class ConfirmingPublisher:
     lets the relay keep up with the broker.
     """
 
-    def __init__(self, amqp_uri: str, confirm_timeout: float = 30.0):
+    def __init__(self, amqp_uri: str, confirm_timeout: float = 30.0, io_timeout: float = 10.0):
+        """``amqp_uri`` may name several nodes of one cluster, ``amqp://h1//;amqp://h2//``."""
         self.amqp_uri = amqp_uri
         self.confirm_timeout = confirm_timeout
+        self.io_timeout = io_timeout
         self._conn: Connection | None = None
         self._channel = None
         self._acked: dict[int, bool] = {}
@@ -124,14 +126,25 @@ class ConfirmingPublisher:
         if self._channel is not None:
             return self._channel
         conn = Connection(self.amqp_uri, heartbeat=30, connect_timeout=5)
-        conn.ensure_connection(max_retries=1)
-        channel = conn.channel()
-        channel.confirm_select()
-        channel.events["basic_ack"].add(self._on_ack)
-        channel.events["basic_nack"].add(self._on_nack)
-        channel.events["basic_return"].add(self._on_return)
-        events_exchange(channel).declare()
-        dead_letter_exchange(channel).declare()
+        # ``a;b;c`` lists the nodes of a cluster: kombu moves to the next one on each failed
+        # attempt, so one round over every node (plus one retry) finds a live one.
+        conn.ensure_connection(max_retries=len(broker_uris(self.amqp_uri)))
+        try:
+            # py-amqp leaves the socket blocking for ever after the handshake. A cluster node that
+            # stops reading (seen for minutes on 3.10 while a quorum queue changed leader) would
+            # then hold the relay in send(); with a timeout the window fails, the connection is
+            # dropped and the rows are published again through a fresh one.
+            conn.connection.transport.sock.settimeout(self.io_timeout)
+            channel = conn.channel()
+            channel.confirm_select()
+            channel.events["basic_ack"].add(self._on_ack)
+            channel.events["basic_nack"].add(self._on_nack)
+            channel.events["basic_return"].add(self._on_return)
+            events_exchange(channel).declare()
+            dead_letter_exchange(channel).declare()
+        except Exception:
+            conn.release()
+            raise
         self._conn, self._channel = conn, channel
         self._next_tag = 1
         return channel

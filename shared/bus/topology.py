@@ -7,7 +7,9 @@ type never blocks another, and queue depth is visible per hand-off.
 
 from __future__ import annotations
 
-from kombu import Exchange, Queue
+import zlib
+
+from kombu import Connection, Exchange, Queue, binding
 
 EVENTS_EXCHANGE = "fundlink.events"
 DEAD_LETTER_EXCHANGE = "fundlink.dlx"
@@ -26,10 +28,11 @@ def dead_letter_queue_name(agency: str) -> str:
     return f"fundlink.{agency}.dlq"
 
 
-def service_queue_arguments(agency: str, delivery_limit: int = DEFAULT_DELIVERY_LIMIT) -> dict:
+def service_queue_arguments(agency: str, delivery_limit: int = DEFAULT_DELIVERY_LIMIT,
+                            replicas: int | None = None) -> dict:
     # RabbitMQ 3.10 has no default delivery limit: set one, and dead-letter
     # at-least-once (needs reject-publish overflow) so nothing is dropped.
-    return {
+    args = {
         "x-queue-type": "quorum",
         "x-delivery-limit": delivery_limit,
         "x-dead-letter-exchange": DEAD_LETTER_EXCHANGE,
@@ -37,16 +40,77 @@ def service_queue_arguments(agency: str, delivery_limit: int = DEFAULT_DELIVERY_
         "x-dead-letter-strategy": "at-least-once",
         "x-overflow": "reject-publish",
     }
+    if replicas:
+        # Only when asked: the broker refuses to redeclare an existing queue with an argument it
+        # was not declared with, and RabbitMQ's own default (quorum_cluster_size) is already 3.
+        args["x-quorum-initial-group-size"] = replicas
+    return args
 
 
-def service_queue(agency: str, routing_key: str, delivery_limit: int = DEFAULT_DELIVERY_LIMIT) -> Queue:
+def service_queue(agency: str, routing_key: str, delivery_limit: int = DEFAULT_DELIVERY_LIMIT,
+                  replicas: int | None = None) -> Queue:
     return Queue(
         queue_name(agency, routing_key),
         exchange=events_exchange,
         routing_key=f"{routing_key}.#",
         durable=True,
-        queue_arguments=service_queue_arguments(agency, delivery_limit),
+        queue_arguments=service_queue_arguments(agency, delivery_limit, replicas),
     )
+
+
+# -- splitting a province by region ------------------------------------------------------------------
+# Routing keys end with the region code (GB/T 2260, six digits: province, city, county). A consumer
+# whose one queue per hand-off outgrows one Raft leader splits it into region groups: a city and
+# its counties always land in the same group (so their order is kept), and each group queue has
+# its own Raft leader. A quorum queue's leader starts on the node the declaring client is connected
+# to; declare group k through node k (or run `rabbitmq-queues rebalance quorum`) to spread them.
+
+def region_group(region_code: str, groups: int) -> int:
+    """The group of a region: stable across processes and restarts (crc32 of the city prefix)."""
+    return zlib.crc32(region_code[:4].encode()) % groups if groups > 1 else 0
+
+
+def region_group_queue(agency: str, routing_key: str, group: int, regions, *,
+                       delivery_limit: int = DEFAULT_DELIVERY_LIMIT, replicas: int | None = None) -> Queue:
+    """``fundlink.<agency>.<event>.v<N>.g<k>``, bound to ``<event>.v<N>.<region>`` for each region of group k."""
+    return Queue(
+        f"{queue_name(agency, routing_key)}.g{group}",
+        bindings=[binding(events_exchange, routing_key=f"{routing_key}.{region}") for region in sorted(regions)],
+        durable=True,
+        queue_arguments=service_queue_arguments(agency, delivery_limit, replicas),
+    )
+
+
+def region_group_queues(agency: str, routing_key: str, regions, groups: int, **kw) -> list[Queue]:
+    by_group: dict[int, set[str]] = {}
+    for region in regions:
+        by_group.setdefault(region_group(region, groups), set()).add(region)
+    return [region_group_queue(agency, routing_key, g, members, **kw) for g, members in sorted(by_group.items())]
+
+
+# -- the nodes of a cluster -------------------------------------------------------------------------
+def broker_uris(amqp_uri: str) -> list[str]:
+    """``amqp://h1//;amqp://h2//`` names the nodes of one cluster; kombu fails over in that order."""
+    return [u for u in amqp_uri.split(";") if u]
+
+
+def broker_nodes(amqp_uri: str, timeout: float = 2.0) -> dict[str, str]:
+    """Each node of ``amqp_uri`` (``host:port``) with ``ok`` or why it cannot be reached.
+
+    A client that fails over stays healthy when one node dies; this shows which one is gone.
+    """
+    status = {}
+    for uri in broker_uris(amqp_uri):
+        conn = Connection(uri, connect_timeout=timeout)
+        node = f"{conn.hostname}:{conn.port}"
+        try:
+            conn.ensure_connection(max_retries=0)
+            status[node] = "ok"
+        except Exception as exc:  # noqa: BLE001 - the reason is the answer
+            status[node] = f"down: {type(exc).__name__}: {exc}"[:200]
+        finally:
+            conn.release()
+    return status
 
 
 def dead_letter_queue(agency: str) -> Queue:

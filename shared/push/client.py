@@ -42,14 +42,31 @@ FINAL = ("matched", "discrepancies", "refused")
 
 
 def pika_parameters(amqp_uri: str) -> pika.URLParameters:
-    """pika reads kombu's ``//`` (the default vhost ``/``) as an empty vhost; spell it ``%2F``."""
-    first = amqp_uri.split(";")[0]
-    if first.endswith("//"):
-        first = first[:-1] + "%2F"
-    return pika.URLParameters(first)
+    """The first node of ``amqp_uri``. pika reads kombu's ``//`` (the default vhost ``/``) as an
+    empty vhost; spell it ``%2F``."""
+    return pika_parameter_list(amqp_uri)[0]
+
+
+def pika_parameter_list(amqp_uri: str) -> list[pika.URLParameters]:
+    """Every node of ``amqp://h1//;amqp://h2//`` (kombu's failover list), in order."""
+    params = []
+    for uri in (u for u in amqp_uri.split(";") if u):
+        params.append(pika.URLParameters(uri[:-1] + "%2F" if uri.endswith("//") else uri))
+    return params
+
+
+# A push that loses its node, or is nacked while a quorum queue elects a new leader, starts again
+# (on the next live node) this many times; the state file makes each start resume after the last
+# confirmed chunk, and the center keeps a chunk sent twice once.
+FAILOVER_ATTEMPTS = 6
+
 
 class PushError(RuntimeError):
     """The push could not finish; what was confirmed stays recorded for the next run."""
+
+    def __init__(self, message: str, retryable: bool = False):
+        super().__init__(message)
+        self.retryable = retryable  # the node went away or could not store a message: try again
 
 
 @dataclass(frozen=True)
@@ -113,19 +130,28 @@ class WindowedPublisher:
     """
 
     def __init__(self, amqp_uri: str, window: int = 16):
-        self.params = pika_parameters(amqp_uri)
+        self.nodes = pika_parameter_list(amqp_uri)
+        self.params = self.nodes[0]
         self.window = window
 
     def run(self, messages: Iterator[tuple[object, str, dict, bytes, str]], on_confirmed: Callable) -> None:
+        """Connects to the first node that answers. A connection lost mid-stream, or a nack (a
+        cluster's quorum queue refuses messages while it elects a new leader), raises a
+        ``retryable`` PushError: what was confirmed has been reported, the rest may be resent."""
         self._messages, self._on_confirmed = messages, on_confirmed
         self._pending: dict[int, tuple[object, str]] = {}
         self._returned: dict[str, str] = {}
-        self._tag, self._done, self._error = 0, False, None
-        self._conn = pika.SelectConnection(self.params, on_open_callback=self._opened,
-                                           on_open_error_callback=self._failed, on_close_callback=self._closed)
-        self._conn.ioloop.start()
+        self._tag, self._done, self._error, self._lost = 0, False, None, False
+        for params in self.nodes:
+            # A node that refused us is forgotten once the next one answers.
+            self.params, self._open_failed, self._error, self._lost = params, False, None, False
+            self._conn = pika.SelectConnection(params, on_open_callback=self._opened,
+                                               on_open_error_callback=self._failed, on_close_callback=self._closed)
+            self._conn.ioloop.start()
+            if not self._open_failed:
+                break
         if self._error:
-            raise PushError(self._error)
+            raise PushError(self._error, retryable=self._lost)
 
     def _opened(self, conn):
         conn.channel(on_open_callback=self._channel_opened)
@@ -163,6 +189,7 @@ class WindowedPublisher:
         for tag in sorted(tags):
             key, message_id = self._pending.pop(tag)
             if isinstance(method, Basic.Nack):
+                self._lost = True
                 return self._stop(f"the broker refused message {key} (nack)")
             if message_id in self._returned:
                 return self._stop(f"message {key}: {self._returned.pop(message_id)}")
@@ -176,11 +203,14 @@ class WindowedPublisher:
             self._conn.close()
 
     def _failed(self, _conn, exc):
+        self._open_failed, self._lost = True, True
         self._error = f"cannot connect to the broker at {self.params.host}:{self.params.port}: {exc}"
         self._conn.ioloop.stop()
 
     def _closed(self, _conn, reason):
         if not self._done or self._pending:
+            if self._error is None:
+                self._lost = True
             self._error = self._error or f"connection closed before every confirm arrived: {reason}"
         self._conn.ioloop.stop()
 
@@ -216,6 +246,7 @@ class FeedPusher:
 
     def _send_chunks(self, state: _State, report: PushReport) -> FeedScan:
         scan, total = FeedScan(), count_lines(self.path)
+        rejects: _Rejects
         confirmed: set[int] = set()
 
         def on_confirmed(seq):
@@ -241,8 +272,16 @@ class FeedPusher:
                 report.sent_chunks += 1
                 yield self._message(chunk, state, scan)
 
-        with _Rejects(self.rejected_path) as rejects:
-            WindowedPublisher(self.amqp_uri, self.window).run(messages(), on_confirmed)
+        for attempt in range(FAILOVER_ATTEMPTS):
+            scan = FeedScan()  # each start reads the whole file again, skipping confirmed chunks
+            try:
+                with _Rejects(self.rejected_path) as rejects:
+                    WindowedPublisher(self.amqp_uri, self.window).run(messages(), on_confirmed)
+                break
+            except PushError as exc:
+                if not exc.retryable or attempt == FAILOVER_ATTEMPTS - 1:
+                    raise
+                time.sleep(min(2 * (attempt + 1), 5))  # a new leader is elected in seconds
         if self.progress:
             self.progress(total, total)
         return scan
@@ -256,7 +295,7 @@ class FeedPusher:
                     report.resent_chunks += 1
                     yield self._message(chunk, state, scan)
 
-        WindowedPublisher(self.amqp_uri, self.window).run(messages(), lambda seq: None)
+        _with_failover(lambda: WindowedPublisher(self.amqp_uri, self.window).run(messages(), lambda seq: None))
 
     def _message(self, chunk: Chunk, state: _State, scan: FeedScan):
         data = {**self._head(state, scan), "lines": totals_payload(chunk.totals), "chunk": {
@@ -286,16 +325,17 @@ class FeedPusher:
         return key, env.routing_key, env.amqp_headers(), env.body, env.id
 
     def _publish(self, messages) -> None:
-        WindowedPublisher(self.amqp_uri, self.window).run(iter(messages), lambda key: None)
+        _with_failover(lambda: WindowedPublisher(self.amqp_uri, self.window).run(iter(messages), lambda key: None))
 
     # -- the center's answer ---------------------------------------------------------------------
     def _answer_queue(self) -> str:
         """A private queue for HO-02 answers in this region, bound before anything is sent."""
         name = f"fundlink.tax.push.{self.header.feed_id}.{uuid.uuid4().hex[:8]}"
-        with pika.BlockingConnection(pika_parameters(self.amqp_uri)) as conn:
+        with pika.BlockingConnection(pika_parameter_list(self.amqp_uri)) as conn:
             channel = conn.channel()
             channel.exchange_declare(EVENTS_EXCHANGE, exchange_type="topic", durable=True)
-            channel.queue_declare(name, arguments={"x-expires": 600_000})
+            # Quorum, so the answer outlives the loss of the node it was declared on.
+            channel.queue_declare(name, durable=True, arguments={"x-queue-type": "quorum", "x-expires": 600_000})
             channel.queue_bind(name, EVENTS_EXCHANGE, f"{ANSWER_ROUTING_KEY}.{self.header.region_code}")
         return name
 
@@ -304,30 +344,36 @@ class FeedPusher:
         state = _State.load_or_new(self.state_path, self.path, self.header.feed_id, self.chunk_size)
         end, nudge = time.monotonic() + wait_seconds, time.monotonic() + max(grace_seconds * 10, 30)
         gaps_since, previous = None, None
-        with pika.BlockingConnection(pika_parameters(self.amqp_uri)) as conn:
-            channel = conn.channel()
-            try:
-                while time.monotonic() < end:
+        channel = None
+        try:
+            while time.monotonic() < end:
+                if channel is None or not channel.is_open:
+                    channel = _answer_channel(self.amqp_uri)
+                try:
                     answer = self._next_answer(channel, queue, check, timeout=1)
-                    now = time.monotonic()
-                    if answer and answer["status"] in FINAL:
-                        return answer
-                    if answer and answer["status"] == "incomplete":
-                        # Chunks and the manifest travel on different queues, so a chunk the center lacks may
-                        # still wait in its queue: only what two answers a grace period apart both miss is lost.
-                        seen = set(answer.get("missing_chunks", []))
-                        lost = seen & previous[0] if previous and now - previous[1] >= grace_seconds else set()
-                        if lost:
-                            self._resend(lost, state, report)
-                        gaps_since, previous = now, None if lost else (seen, now)
-                    if gaps_since and now - gaps_since >= grace_seconds:
-                        self._ask_again(manifest)
-                        gaps_since, nudge = None, now + max(grace_seconds * 10, 30)
-                    elif now > nudge:  # the manifest itself may have been lost
-                        self._ask_again(manifest)
-                        nudge = now + max(grace_seconds * 10, 30)
-            finally:
-                channel.queue_delete(queue)
+                except (pika.exceptions.AMQPConnectionError, pika.exceptions.AMQPChannelError):
+                    channel = None  # the node went away: the quorum queue is still there on the others
+                    time.sleep(0.5)
+                    continue
+                now = time.monotonic()
+                if answer and answer["status"] in FINAL:
+                    return answer
+                if answer and answer["status"] == "incomplete":
+                    # Chunks and the manifest travel on different queues, so a chunk the center lacks may
+                    # still wait in its queue: only what two answers a grace period apart both miss is lost.
+                    seen = set(answer.get("missing_chunks", []))
+                    lost = seen & previous[0] if previous and now - previous[1] >= grace_seconds else set()
+                    if lost:
+                        self._resend(lost, state, report)
+                    gaps_since, previous = now, None if lost else (seen, now)
+                if gaps_since and now - gaps_since >= grace_seconds:
+                    self._ask_again(manifest)
+                    gaps_since, nudge = None, now + max(grace_seconds * 10, 30)
+                elif now > nudge:  # the manifest itself may have been lost
+                    self._ask_again(manifest)
+                    nudge = now + max(grace_seconds * 10, 30)
+        finally:
+            _delete_answer_queue(self.amqp_uri, queue, channel)
         return None
 
     def _ask_again(self, manifest: dict) -> None:
@@ -367,6 +413,31 @@ class _Rejects:
         self.fh.close()
         if self.count == 0:
             self.path.unlink(missing_ok=True)
+
+
+def _with_failover(publish: Callable[[], None]) -> None:
+    """Run one short publish; if its node is lost, run it again (on the next live node)."""
+    for attempt in range(FAILOVER_ATTEMPTS):
+        try:
+            return publish()
+        except PushError as exc:
+            if not exc.retryable or attempt == FAILOVER_ATTEMPTS - 1:
+                raise
+            time.sleep(min(2 * (attempt + 1), 5))  # a new leader is elected in seconds
+
+
+def _answer_channel(amqp_uri: str):
+    """A channel on the first live node (pika tries each in turn)."""
+    return pika.BlockingConnection(pika_parameter_list(amqp_uri)).channel()
+
+
+def _delete_answer_queue(amqp_uri: str, queue: str, channel) -> None:
+    try:
+        channel = channel if channel is not None and channel.is_open else _answer_channel(amqp_uri)
+        channel.queue_delete(queue)
+        channel.connection.close()
+    except pika.exceptions.AMQPError:
+        pass  # x-expires removes it after ten idle minutes
 
 
 def push_feed(path: Path, header: FeedHeader, **kwargs) -> PushReport:
