@@ -79,6 +79,104 @@ def report_step(say: Callable[[str], None]) -> None:
         "the reporter's identity stays on the bureau's report row")
 
 
+def _post(agency: str, path: str, body: dict, role: str = "officer") -> dict:
+    from shared.auth import issue_token
+
+    token = issue_token(settings_for(agency).keys_dir, agency=agency, user=f"demo-{role}.{agency}", roles=[role])
+    r = requests.post(url(agency, path), json=body, headers={"Authorization": f"Bearer {token}"}, timeout=15)
+    if r.status_code >= 400:
+        raise RuntimeError(f"{agency} {path} answered {r.status_code}: {r.text}")
+    return r.json()
+
+
+def service_item_step(say: Callable[[str], None]) -> None:
+    """HO-38: the health commission reviews a new service item; the bureau prices it."""
+    code, review = f"33{uuid.uuid4().int % 10**7:07d}", f"HC-REV-{uuid.uuid4().hex[:6]}"
+    _post("health_commission", "/service-item-reviews", {
+        "review_id": review, "item_code": code, "item_name": "机器人辅助手术", "decision": "approved",
+        "region_code": "460000"})
+    say(f"[bold]5. The health commission approves new service item {code}[/bold] (HO-38); the bureau prices it")
+    for _ in range(100):  # the review reaches the bureau over the bus
+        try:
+            _post("healthcare_security", "/service-prices", {
+                "price_id": f"P-{review}", "review_id": review, "item_code": code, "item_name": "机器人辅助手术",
+                "item_kind": "new", "price_fen": 800_000, "price_unit": "per operation", "region_code": "460000",
+                "effective_from": datetime.now(UTC).date().isoformat()}, role="head")
+            return
+        except RuntimeError as exc:
+            if "has not reached the bureau" not in str(exc):
+                raise
+            import time
+
+            time.sleep(0.2)
+    raise RuntimeError("the commission's review did not reach the bureau")
+
+
+def comparison_step(say: Callable[[str], None]) -> None:
+    """HO-34: the center asks the police to check deaths; a match opens a review, nothing changes by itself."""
+    import time
+
+    request_id = f"DC-{uuid.uuid4().hex[:6]}"
+    alive, died = "460100198001010011", "460100194505050022"  # made-up ID numbers (masked in every log)
+    _post("hs_center", "/insured-benefits", {"benefits": [
+        {"id_number": p, "scheme": "resident", "region_code": "460100"} for p in (alive, died)]})
+    _post("public_security", "/household-register", {"residents": [
+        {"id_number": alive, "region_code": "460100", "status": "living"},
+        {"id_number": died, "region_code": "460100", "status": "deceased", "died_on": "2026-11-02"}]})
+    _post("hs_center", "/data-comparisons", {"request_id": request_id, "purpose": "death",
+                                             "queried": ["public_security"], "region_code": "460100",
+                                             "id_numbers": [alive, died]})
+    say(f"[bold]6. The center asks the police to check deaths[/bold] (HO-34, {request_id}): persons travel as "
+        "per-request tokens, never ID numbers")
+    for _ in range(100):
+        token = officer("hs_center")
+        reviews = requests.get(url("hs_center", "/benefit-reviews?state=open"), headers=token, timeout=10).json()
+        mine = [r for r in reviews.get("reviews", []) if r.get("request_id", request_id) == request_id]
+        if mine:
+            say(f"   the police's answer opened {len(mine)} benefit review(s) for an officer "
+                f"({mine[0]['finding']}); the benefit stays {list(mine[0]['benefits_before'].values())[0]} "
+                "until the officer decides")
+            return
+        time.sleep(0.2)
+    say("   [yellow]no answer from the police yet[/yellow]")
+
+
+def summary(say: Callable[[str], None], tap: Tap, seen: list) -> None:
+    """What crossed the bus during the demo, and the statutory clocks now running."""
+    from collections import Counter
+
+    from rich.table import Table
+
+    while (env := tap.next(timeout=3)) is not None:
+        seen.append(env)
+    cat = catalogue()
+    by_type = Counter(e.type for e in seen)
+    table = Table("hand-off", "event", "from → to", "count", "reply")
+    for event_type, n in sorted(by_type.items(), key=lambda kv: cat.event(kv[0]).handoff):
+        spec = cat.event(event_type)
+        table.add_row(spec.handoff, event_type.removeprefix("fundlink."),
+                      f"{spec.producer} → {', '.join(spec.consumers)}", str(n), "yes" if spec.replies_to else "")
+    say(table)
+    open_now = Table("agency", "deadline kind", "open", "overdue")
+    for agency in cat.services():
+        try:
+            text = requests.get(url(agency, "/metrics"), timeout=5).text
+        except requests.RequestException:
+            continue
+        counts: dict[str, list[float]] = {}
+        for line in text.splitlines():
+            for name, col in (("fundlink_deadlines_open{", 0), ("fundlink_deadlines_overdue{", 1)):
+                if line.startswith(name):
+                    kind = line.split('kind="', 1)[1].split('"', 1)[0]
+                    counts.setdefault(kind, [0.0, 0.0])[col] += float(line.rsplit(" ", 1)[1])
+        for kind, (n_open, n_over) in sorted(counts.items()):
+            if n_open or n_over:
+                open_now.add_row(agency, kind, f"{n_open:.0f}", f"{n_over:.0f}")
+    say(f"[bold]The day in figures[/bold]: {sum(by_type.values())} hand-offs of {len(by_type)} types, "
+        f"{sum(n for t, n in by_type.items() if cat.event(t).replies_to)} of them replies")
+    say(open_now)
+
+
 def run(say: Callable[[str], None], amqp_uri: str) -> bool:
     """Drive HO-01 → HO-02 and print both as they cross. Returns True if the round trip closed."""
     tap = Tap(amqp_uri)
@@ -110,11 +208,12 @@ def run(say: Callable[[str], None], amqp_uri: str) -> bool:
         r = requests.post(url("tax", "/feeds"), json=feed, headers=officer("tax"), timeout=10)
         r.raise_for_status()
         say("   tax answered " + json.dumps(r.json(), ensure_ascii=False))
-        seen = set()
+        seen, crossed = set(), []
         for _ in range(4):
             env = tap.next(timeout=20)
             if env is None:
                 break
+            crossed.append(env)
             if env.subject != feed_id:
                 continue
             say("   [green]crossed the bus[/green] " + describe(env))
@@ -129,6 +228,9 @@ def run(say: Callable[[str], None], amqp_uri: str) -> bool:
             say(f"   discrepancy: {d['scheme']} {d['kind']}: due {d['expected_fen']} fen, "
                 f"accounted {d['collected_fen']} fen")
         report_step(say)
+        service_item_step(say)
+        comparison_step(say)
+        summary(say, tap, crossed)
         return closed
     finally:
         tap.close()

@@ -24,12 +24,14 @@ from . import domain, models, schemas
 from .budget_review import BudgetReviewEntrypoints
 from .matters import MatterEntrypoints
 from .payloads import message
+from .service_pricing_entrypoints import ServicePricingEntrypoints
 from .views import case_view
 
 ERRORS = (domain.DomainError,)
 
 
-class HealthcareSecurityService(AgencyService, BudgetReviewEntrypoints, MatterEntrypoints):
+class HealthcareSecurityService(AgencyService, BudgetReviewEntrypoints, MatterEntrypoints,
+                                 ServicePricingEntrypoints):
     name = "healthcare_security"
     agency = "healthcare_security"
     metadata = models.Base.metadata

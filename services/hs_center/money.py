@@ -22,7 +22,7 @@ from shared.http import NotFound, json_body
 from . import budget
 from . import money_models as mm
 
-QUARTER = validate.Regexp(r"^20\d{2}-Q[1-4]$", error="must be a quarter as YYYY-Qn, year 2000-2099")
+QUARTER = validate.Regexp(r"^\d{4}-Q[1-4]$", error="must be a quarter as YYYY-Qn")
 ID = validate.Length(min=1, max=64)
 ERRORS = (budget.DomainError,)
 PROVINCE = "460000"  # the provincial center's region code (Hainan)

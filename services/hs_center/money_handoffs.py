@@ -27,7 +27,7 @@ from shared.http import NotFound, json_body
 from . import budget
 from . import money_models as mm
 from .models import Base
-from .money import PROVINCE, QUARTER, AdjustmentRequest, BudgetAdjustmentProposed, compilation, store
+from .money import PROVINCE, AdjustmentRequest, BudgetAdjustmentProposed, compilation, store
 from .schemas import FundOperationLine, FundOperationQuarterlyReported
 
 ID = validate.Length(min=1, max=64)
@@ -37,6 +37,9 @@ CHAIN_KEYS = ("chain_history", "state", "sequence", "pending_step", "awaiting", 
 
 # --- tables (migration 0401) ---------------------------------------------------------------------------------
 
+
+# An officer's quarter: years the calendar can count (a year 0 would break the date arithmetic).
+QUARTER = validate.Regexp(r"^20\d{2}-Q[1-4]$", error="must be a quarter as YYYY-Qn, year 2000-2099")
 
 class OperationRound(Base):
     """The regions that owe the provincial center a quarter's fund operation report."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from shared.bus.fields import PERIOD_MONTH, REGION_CODE, REGION_LEVEL, SCHEME, EventSchema, Fen
+from shared.parties.other import COMPARISON_TOKEN
 
 from . import money
 from .domain import DISCREPANCY_KINDS, RECONCILIATION_STATUSES
@@ -203,7 +204,8 @@ class SettlementPaid(EventSchema):
 
 class DataComparisonRequested(EventSchema):
     """HO-34: the center asks other departments to match persons against their registers (数据比对); only the
-    ``queried`` agencies answer."""
+    ``queried`` agencies answer. Persons travel as per-request comparison tokens, never as id numbers
+    (``shared.parties.other.comparison_token``; docs/data-comparison.md)."""
 
     event_type = "hs_center.data_comparison.requested.v1"
 
@@ -213,8 +215,9 @@ class DataComparisonRequested(EventSchema):
     queried = fields.List(fields.String(validate=validate.OneOf(
         ["public_security", "hr_social_security", "tax", "civil_affairs"])), required=True,
         validate=validate.Length(min=1))
-    person_ids = fields.List(fields.String(validate=validate.Length(min=1, max=32)), required=True,
-                             validate=validate.Length(min=1, max=10_000))
+    person_ids = fields.List(fields.String(validate=COMPARISON_TOKEN), required=True,
+                             validate=validate.Length(min=1, max=10_000),
+                             metadata={"description": "Comparison tokens of the persons to match, one per person."})
     as_of = fields.Date(required=True)
     requested_at = fields.AwareDateTime(required=True)
 

@@ -16,13 +16,17 @@ from shared.deadlines import SHANGHAI
 from shared.http import NotFound, json_body
 
 from . import domain, models, schemas
+from .comparison_entrypoints import ComparisonEntrypoints
 from .money import MoneyEntrypoints
+from .money_handoffs import MoneyHandoffEntrypoints
+from .settlement_entrypoints import SettlementEntrypoints
 
 REPORT_PART_SIZE = 2000
 REGISTRY_BATCH = 10_000
 
 
-class HsCenterService(AgencyService, MoneyEntrypoints):
+class HsCenterService(AgencyService, MoneyEntrypoints, SettlementEntrypoints, ComparisonEntrypoints,
+                      MoneyHandoffEntrypoints):
     name = "hs_center"
     agency = "hs_center"
     metadata = models.Base.metadata
@@ -129,6 +133,8 @@ class HsCenterService(AgencyService, MoneyEntrypoints):
         metrics = self.db.runtime.metrics
         metrics.deadlines_open.labels("hs_center", "collection_feed").set(counts["open"])
         metrics.deadlines_overdue.labels("hs_center", "collection_feed").set(counts["overdue"])
+        self.watch_operation_reports()  # HO-20 quarterly fund operation reports
+        self.watch_settlement_deadlines(now)  # HO-21
 
     # -- the steps behind the entrypoints ---------------------------------------------------------
     def _raise_overdue(self, ob, now):

@@ -5,9 +5,10 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from shared.bus.fields import PERIOD_MONTH, REGION_CODE, REGION_LEVEL, SCHEME, EventSchema, Fen
+from shared.parties.other import COMPARISON_TOKEN
 from shared.push.feedfile import WIRE_LINES_PATTERN
 
-from . import budget_schemas
+from . import budget_schemas, chain_signing
 
 SHA256_HEX = validate.Regexp(r"^[0-9a-f]{64}$", error="must be 64 lower-case hex digits (SHA-256)")
 FEED_ID = validate.Length(min=1, max=64)
@@ -163,7 +164,8 @@ class EmployerViolationReferred(EventSchema):
 class PersonMatch(Schema):
     """What tax's register shows for one person."""
 
-    person_id = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    person_id = fields.String(required=True, validate=COMPARISON_TOKEN,
+                              metadata={"description": "The person's comparison token from the request."})
     status = fields.String(required=True, validate=validate.OneOf(
         ["found", "not_found", "deceased", "enrolled_elsewhere", "receiving_benefit"]))
     detail = fields.String(validate=validate.Length(max=500))
@@ -195,4 +197,4 @@ class EmployerViolationAccepted(EventSchema):
 
 EVENT_SCHEMAS = [CollectionFeedPublished, FeedChunkPublished, FeedCorrected, EnrollmentAcknowledged,
                  EmployerViolationReferred, ComparisonResultReturned, EmployerViolationAccepted,
-                 *budget_schemas.EVENT_SCHEMAS]
+                 *budget_schemas.EVENT_SCHEMAS, *chain_signing.EVENT_SCHEMAS]

@@ -10,9 +10,11 @@ from shared.bus.runtime import AgencyService, handles, http
 from shared.http import NotFound, json_body
 
 from . import domain, models, schemas
+from .chain_signing import ChainSigningEntrypoints
+from .comparison_entrypoints import ComparisonEntrypoints
 
 
-class TaxService(AgencyService):
+class TaxService(AgencyService, ChainSigningEntrypoints, ComparisonEntrypoints):
     name = "tax"
     agency = "tax"
     metadata = models.Base.metadata

@@ -47,7 +47,7 @@ from shared.bus.consumer import DeliveryCheck, Rejected
 from shared.bus.dead_letters import dead_letter_message
 from shared.bus.envelope import CONTENT_TYPE, new_envelope
 from shared.bus.signing import KeyRegistry, load_signer
-from shared.bus.topology import dead_letter_exchange, dead_letter_queue, service_queue
+from shared.bus.topology import broker_nodes, broker_uris, dead_letter_exchange, dead_letter_queue, service_queue
 from shared.config import Settings
 from shared.db import Database
 from shared.http import Forbidden, Unauthorized, error_response
@@ -339,6 +339,21 @@ class SafeQueueConsumer(QueueConsumer):
     def accept(self):
         return [CONTENT_TYPE]
 
+    def ack_message(self, message):
+        # nameko catches only amqp's ConnectionError; a broker node killed outright resets the
+        # socket (OSError) and the worker's error would kill the container. The broker has already
+        # taken the delivery back: it comes again through another node and the inbox drops it.
+        try:
+            super().ack_message(message)
+        except OSError as exc:
+            log.warning("ack lost with the connection (%s); the broker redelivers the message", exc)
+
+    def requeue_message(self, message):
+        try:
+            super().requeue_message(message)
+        except OSError as exc:
+            log.warning("requeue lost with the connection (%s); the broker redelivers the message", exc)
+
     def get_consumers(self, consumer_cls, channel):
         consumers = super().get_consumers(consumer_cls, channel)
         for provider, consumer in self._consumers.items():
@@ -612,6 +627,11 @@ class AgencyService:
             down.append("broker")
         for name in ("database", "broker"):
             runtime.metrics.up.labels(runtime.agency, name).set(0 if name in down else 1)
+        if len(broker_uris(runtime.settings.amqp_uri)) > 1:
+            # A cluster: the service fails over and stays up, but an operator must see the lost node.
+            checks["broker_nodes"] = broker_nodes(runtime.settings.amqp_uri)
+            for node, state in checks["broker_nodes"].items():
+                runtime.metrics.up.labels(runtime.agency, f"broker node {node}").set(1 if state == "ok" else 0)
         body = {"agency": runtime.agency, "status": "down" if down else "ok", "checks": checks}
         if down:
             body["message"] = f"{', '.join(down)} unreachable"

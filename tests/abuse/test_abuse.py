@@ -374,7 +374,8 @@ def draw_many(strategy, n: int) -> list:
 def fingerprint(db) -> dict:
     """Row count of every table, and the ids in the outbox and the inbox."""
     with db.engine.connect() as conn:
-        tables = sa.inspect(conn).get_table_names()
+        # The hand-off record grows with every refusal by design (dead_lettered entries): not a state change.
+        tables = [t for t in sa.inspect(conn).get_table_names() if not t.startswith("fundlink_audit")]
         state = {t: conn.execute(sa.select(sa.func.count()).select_from(sa.table(t))).scalar_one() for t in tables}
         state["outbox ids"] = sorted(conn.execute(sa.text("SELECT event_id FROM fundlink_outbox")).scalars())
         state["inbox ids"] = sorted(conn.execute(sa.text("SELECT consumer || ' ' || event_id FROM fundlink_inbox"))

@@ -43,11 +43,13 @@ def test_every_route_of_the_service_is_documented(agency):
 def test_error_responses_follow_what_the_route_can_raise():
     doc = openapi_document("tax", ThingService)
     post = doc["paths"]["/things"]["post"]
-    assert set(post["responses"]) == {"2XX", "422", "409", "500"}
+    assert set(post["responses"]) == {"2XX", "401", "403", "422", "409", "500"}
+    assert post["security"] == [{"bearerAuth": []}] and post["x-fundlink-permission"]["action"] == "write"
     assert post["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Feed"}
     assert doc["components"]["schemas"]["Feed"]["additionalProperties"] is False
     get = doc["paths"]["/things/{thing_id}"]["get"]
-    assert set(get["responses"]) == {"2XX", "404", "500"}
+    assert set(get["responses"]) == {"2XX", "401", "403", "404", "500"}
+    assert doc["paths"]["/health"]["get"]["security"] == []  # the platform's probes need no token
     assert get["parameters"] == [{"name": "thing_id", "in": "path", "required": True, "schema": {"type": "string"}}]
     assert error_schema(doc, post["responses"]["422"])["properties"]["error"]["enum"] == ["validation_failed"]
     assert_error_bodies(doc)

@@ -152,7 +152,8 @@ def test_only_the_head_approves_a_transfer_and_the_record_proves_who_did_what(fl
     assert [(e["kind"], e["actor"], e["role"], e["outcome"][:3]) for e in found] == [
         ("refused", "officer-li", "", "403"), ("request", "head-sun", "head", "200")]
     sent = fleet.get("healthcare_security", "/audit?case=C-AUTH&user=healthcare_security", role="auditor").json()
-    assert any(e["kind"] == "sent" and e["action"].endswith("case.transferred_to_police.v1") for e in sent["entries"]), sent
+    assert any(e["kind"] == "sent" and e["action"].endswith("case.transferred_to_police.v1")
+               for e in sent["entries"]), sent
 
     # The chain verifies; the CLI reads the agency's database and keys like any operator's shell.
     settings = fleet.settings["healthcare_security"]

@@ -237,6 +237,7 @@ def test_the_cli_shows_the_timeline_and_lists_overdue_cases(fleet, monkeypatch):
 
     start_bureau_and_police(fleet)
     monkeypatch.setenv("HEALTHCARE_SECURITY_WEB_SERVER_ADDRESS", fleet.settings["healthcare_security"].web_address)
+    monkeypatch.setenv("HEALTHCARE_SECURITY_FUNDLINK_TOKEN", fleet.token("healthcare_security", "head"))
     Clock.now = at(2026, 9, 28, 9)
     runner = CliRunner()
     assert runner.invoke(case_app, ["open", "C-300", "--region", "460100"]).exit_code == 0
