@@ -61,6 +61,16 @@ def create_hand_off_record() -> None:
     op.execute(tables.head.insert().values(id=1, seq=0, hash=GENESIS))
 
 
+def create_notice_table(name: str) -> None:
+    """Migration step: an agency's notice table (shared/notices.py)."""
+    from alembic import op
+    from sqlalchemy import MetaData
+
+    from shared.notices import notice_table
+
+    notice_table(MetaData(), name).create(op.get_bind())
+
+
 def drop_hand_off_record() -> None:
     from alembic import op
 

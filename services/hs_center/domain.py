@@ -11,10 +11,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from shared.calendar import WorkingCalendar
-from shared.deadlines import Deadline, day_of_month, next_month, working_days
+from shared.deadlines import SHANGHAI, Deadline, calendar_days, day_of_month, next_month, working_days
 
 RECONCILIATION_WORKING_DAYS = 5  # design: domain.md HO-02
 FEED_DUE_DAY = 5  # tax hands over last month's collection by the 5th (004:31), inclusive, not rolled
@@ -113,6 +113,15 @@ def reconcile(expected: list[Expected], collected: list[Collected], payer_discre
 def accounted_fen(collected: int, refunds: int, arrears: int) -> int:
     """What a payer's line accounts for against the amount due: net collection plus arrears."""
     return collected - refunds + arrears
+
+
+REGISTRATION_REVIEW_DAYS = 15  # the agency reviews within 15 days (003:100-102, SIL art. 57)
+
+
+def registration_review_deadline(applied_on: date, cal: WorkingCalendar) -> Deadline:
+    """HO-04: an enrollment application is reviewed within 15 days of the day it was made."""
+    return calendar_days(datetime(applied_on.year, applied_on.month, applied_on.day, tzinfo=SHANGHAI),
+                         REGISTRATION_REVIEW_DAYS, cal)
 
 
 def reply_deadline(received_at: datetime, cal: WorkingCalendar) -> Deadline:

@@ -19,6 +19,7 @@ from . import domain, models, schemas
 from .comparison_entrypoints import ComparisonEntrypoints
 from .money import MoneyEntrypoints
 from .money_handoffs import MoneyHandoffEntrypoints
+from .notices import MoneyNoticeEntrypoints
 from .settlement_entrypoints import SettlementEntrypoints
 
 REPORT_PART_SIZE = 2000
@@ -26,7 +27,7 @@ REGISTRY_BATCH = 10_000
 
 
 class HsCenterService(AgencyService, MoneyEntrypoints, SettlementEntrypoints, ComparisonEntrypoints,
-                      MoneyHandoffEntrypoints):
+                      MoneyHandoffEntrypoints, MoneyNoticeEntrypoints):
     name = "hs_center"
     agency = "hs_center"
     metadata = models.Base.metadata
@@ -64,7 +65,8 @@ class HsCenterService(AgencyService, MoneyEntrypoints, SettlementEntrypoints, Co
         event = self._record_registration(reg, now)
         self.db.publish(schemas.EnrollmentRegistered, event, subject=reg["registration_id"],
                         correlation_id=reg["registration_id"], region=reg["region_code"])
-        return 202, {"registration_id": reg["registration_id"], "status": "registered"}
+        return 202, {"registration_id": reg["registration_id"], "status": "registered",
+                     "review": _shown(lambda: domain.registration_review_deadline(reg["applied_on"], china_calendar()))}
 
     @http("POST", "/feed-schedule", request_schema=schemas.FeedScheduleRequest)
     def expect_feeds(self, request):
@@ -323,10 +325,23 @@ class HsCenterService(AgencyService, MoneyEntrypoints, SettlementEntrypoints, Co
                 models.FeedChunk.feed_no == staged.feed_no)).scalar_one()
             view.update(status=staged.status, reason=staged.reason, chunks_received=chunks,
                         period=staged.period, manifest=staged.manifest)
+            if staged.completed_at is not None:  # HO-02's clock runs from the complete feed
+                view["answer"] = _shown(lambda: domain.reply_deadline(_aware(staged.completed_at), china_calendar()))
         if feed is not None:
             view.update(period=feed.period, status=feed.status, received_at=feed.received_at.isoformat(),
-                        reply_due_at=feed.reply_due_at.isoformat(), reconciliation=feed.reconciliation)
+                        reply_due_at=feed.reply_due_at.isoformat(), reconciliation=feed.reconciliation,
+                        answer={"due_at": _aware(feed.reply_due_at).isoformat()})
         return view
+
+
+def _shown(deadline) -> dict:
+    """A deadline for a view; past the loaded holiday table it says so instead of failing the read."""
+    from shared.calendar import CalendarNotCovered
+
+    try:
+        return deadline().as_dict()
+    except CalendarNotCovered as exc:
+        return {"due_at": None, "unknown": str(exc)}
 
 
 def _aware(value: datetime | None) -> datetime | None:

@@ -32,6 +32,13 @@ class SchemeTotals:
     late_surcharge_fen: int
 
 
+def treasury_report_deadline(period: str) -> Deadline:
+    """HO-05: the treasury's monthly revenue report (一般预算收入月报表) is due by the 5th of the
+    following month (004:31, 60); a fixed date."""
+    year, month = next_month(*(int(p) for p in period.split("-")))
+    return day_of_month(year, month, 5)
+
+
 def feed_deadline(period: str) -> Deadline:
     """Due by the 5th of the month after the period, inclusive; a fixed date that does
     not roll over rest days (004:31, domain.md §9)."""

@@ -12,9 +12,10 @@ from shared.http import NotFound, json_body
 from . import domain, models, schemas
 from .chain_signing import ChainSigningEntrypoints
 from .comparison_entrypoints import ComparisonEntrypoints
+from .notices import BudgetNoticeEntrypoints
 
 
-class TaxService(AgencyService, ChainSigningEntrypoints, ComparisonEntrypoints):
+class TaxService(AgencyService, ChainSigningEntrypoints, ComparisonEntrypoints, BudgetNoticeEntrypoints):
     name = "tax"
     agency = "tax"
     metadata = models.Base.metadata
@@ -126,7 +127,8 @@ class TaxService(AgencyService, ChainSigningEntrypoints, ComparisonEntrypoints):
         report = self.db.session.get(models.TreasuryReport, report_id)
         if report is None:
             raise NotFound(f"no treasury report {report_id!r} at tax")
-        return {"report_id": report.report_id, "period": report.period, "comparison": report.comparison}
+        return {"report_id": report.report_id, "period": report.period, "comparison": report.comparison,
+                "due": domain.treasury_report_deadline(report.period).as_dict()}
 
     # -- steps behind the entrypoints -----------------------------------------------------------
     def _record_overdue(self, data):
