@@ -149,6 +149,11 @@ class SupportEntrypoints:
         self._record("final_accounts_review", event.data["draft_id"], event.data)
 
     # -- catalogued notices finance keeps for supervision (HO-01/02/03/05/14) -------------------------------
+    @handles("fundlink.tax.budget_execution.reported.v1")
+    def on_tax_execution_report(self, event):
+        """HO-12: tax's collection against the revenue budget, beside the center's execution report."""
+        self._record("tax_execution_report", event.data["report_id"], event.data)
+
     @handles("fundlink.tax.collection.feed_published.v1")
     def on_feed_published_notice(self, event):
         self._record("collection_feed", event.data["feed_id"], event.data)
@@ -175,7 +180,7 @@ class SupportEntrypoints:
 
     @http("GET", "/notices")
     def list_notices(self, request):
-        kinds = ["execution_report", "adjustment_proposal", "final_accounts_review"]
+        kinds = ["execution_report", "tax_execution_report", "adjustment_proposal", "final_accounts_review"]
         rows = self.db.session.scalars(select(models.MoneyRecord).where(models.MoneyRecord.kind.in_(kinds))
                                        .order_by(models.MoneyRecord.at, models.MoneyRecord.record_id))
         return {"notices": [{"kind": r.kind, "at": r.at.isoformat(), "data": r.data} for r in rows]}

@@ -314,6 +314,11 @@ class BudgetReviewEntrypoints:
         return {"reports": [r.data for r in rows]}
 
     # -- catalogued notices the bureau keeps for supervision (HO-01/03/08/13/14/16/17/40) ----------------
+    @handles("fundlink.tax.budget_execution.reported.v1")
+    def on_tax_execution_report(self, event):
+        """HO-12: tax's collection against the revenue budget."""
+        self._notice("tax_execution_report", event.data["report_id"], event.data)
+
     @handles("fundlink.tax.collection.feed_published.v1")
     def on_feed_published_notice(self, event):
         self._notice("collection_feed", event.data["feed_id"], event.data)

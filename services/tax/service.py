@@ -20,6 +20,10 @@ class TaxService(AgencyService, ChainSigningEntrypoints, ComparisonEntrypoints, 
     agency = "tax"
     metadata = models.Base.metadata
 
+    def clock(self) -> datetime:
+        """Now; tests put the service on a fixed day."""
+        return datetime.now(UTC)
+
     @http("POST", "/feeds", request_schema=schemas.FeedRequest, expected_exceptions=(domain.FeedError,))
     def publish_feed(self, request):
         """HO-01: store the month's feed and publish it to the center, in one transaction."""

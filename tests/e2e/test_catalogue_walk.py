@@ -60,8 +60,7 @@ CLOCK = {"now": datetime(2026, 11, 6, 9, 0, tzinfo=SHANGHAI)}
 
 # Hand-offs that do not walk yet, each for a reason the test prints (a consumer without a handler, a
 # producer without a route, a deadline not shown). Recorded on issue 11; this set may only shrink.
-KNOWN_GAPS = frozenset({"HO-08", "HO-12",
-                        "HO-31", "HO-33", "HO-35", "HO-36", "HO-37", "HO-39", "HO-42"})
+KNOWN_GAPS = frozenset({"HO-31", "HO-33", "HO-35", "HO-36", "HO-37", "HO-39", "HO-42"})
 
 def at(year, month, day, hour=10, minute=0, second=0):
     CLOCK["now"] = datetime(year, month, day, hour, minute, second, tzinfo=SHANGHAI)
@@ -92,6 +91,7 @@ class Bureau(HealthcareSecurityService):
 
 class Tax(TaxService):
     chain_clock = fixed_clock
+    clock = fixed_clock
 
 
 class Police(PublicSecurityService):
@@ -331,12 +331,8 @@ def drive_budget_chain(w: Walk) -> None:
     at(2025, 10, 15)
     w.call("hs_center", "POST", "/budget-drafts", {"draft_id": BUDGET, "year": 2026, "region_code": CITY,
                                                    "region_level": "city", "schemes": SCHEMES})
-    revenue = "fundlink.tax.budget_draft.revenue_confirmed.v1"
-    w.forged[revenue] = ("no producer route: tax has no HTTP route or timer that publishes it "
-                         "(services/tax/budget_schemas.py has the schema only); the walk signed it with tax's key")
-    w.send_as("tax", revenue, {"draft_id": BUDGET, "year": 2026, "region_code": CITY,
-                               "lines": [{"scheme": "employee", "revenue_fen": 80_000_000_00}],
-                               "confirmed_at": "2025-10-16T10:00:00+08:00"}, BUDGET)
+    w.call("tax", "POST", f"/budget-drafts/{BUDGET}/revenue-confirmation", {
+        "year": 2026, "region_code": CITY, "lines": [{"scheme": "employee", "revenue_fen": 80_000_000_00}]})
     until(lambda: w.get("hs_center", f"/budget-drafts/{BUDGET}")["tax_cosigned"], message="tax's co-signature")
     w.call("hs_center", "POST", f"/budget-drafts/{BUDGET}/submit")
     at_bureau = until(lambda: w.get("healthcare_security", f"/budget-drafts/{BUDGET}"),
@@ -385,9 +381,12 @@ def drive_execution_report(w: Walk) -> None:
     ho.check("finance keeps the execution report", until(
         lambda: [n for n in w.get("finance", "/notices")["notices"] if n["kind"] == "execution_report"],
         message="the execution report at finance"))
-    w.no_route("HO-12", "fundlink.tax.budget_execution.reported.v1",
-               "no producer route: tax has no HTTP route or timer that publishes it "
-               "(services/tax/budget_schemas.py has the schema only)")
+    w.call("tax", "POST", "/budget-execution-reports", {
+        "report_id": "TX-WALK-Q1", "year": 2026, "quarter": "2026-Q1", "region_code": CITY,
+        "lines": [{"scheme": "employee", "budget_revenue_fen": 80_000_000_00, "collected_fen": 21_000_000_00}]})
+    ho.check("finance keeps tax's report beside the center's", until(
+        lambda: [n for n in w.get("finance", "/notices")["notices"] if n["kind"] == "tax_execution_report"],
+        message="tax's execution report at finance"))
 
 
 def _chain(w, kind, draft_id):
