@@ -44,6 +44,7 @@ sys.path.insert(0, str(ROOT))
 FUNDLINK = [sys.executable, "-c", "from shared.entry import main; main()"]
 AGENCIES = ("tax", "hs_center")
 FEED_TYPE = "fundlink.tax.collection.feed_published.v1"
+RECONCILED_TYPE = "fundlink.hs_center.collection.reconciled.v1"
 PERIOD = "2026-10"
 
 
@@ -134,6 +135,13 @@ def _fundlink_run(store, mode, args, amqp_uri, database_url, work, advance) -> d
     try:
         for a in AGENCIES:
             _wait_healthy(ports[a], procs[a], work / f"{a}-{store}.log")
+        from shared.bus.catalogue import catalogue
+        from shared.bus.topology import queue_name
+
+        # /health answers before the consumers have declared their queues; the queues were just deleted, so
+        # a hand-off published now would reach the other agencies' queues but not the center's.
+        _wait_consuming(amqp_uri, [queue_name("hs_center", catalogue().event(FEED_TYPE).routing_key),
+                                   queue_name("tax", catalogue().event(RECONCILED_TYPE).routing_key)])
         local = threading.local()
         feeds_url = f"http://127.0.0.1:{ports['tax']}/feeds"
         _send(session(), feeds_url)  # one warm-up hand-off, not counted
@@ -401,6 +409,29 @@ def _delete_queues(amqp_uri: str) -> None:
                 channel.queue_delete(name)
             finally:
                 channel.close()
+
+
+def _wait_consuming(amqp_uri: str, names: list[str], timeout: float = 60.0) -> None:
+    from kombu import Connection
+
+    end = time.monotonic() + timeout
+    with Connection(amqp_uri) as conn:
+        for name in names:
+            while True:
+                channel = conn.channel()
+                try:
+                    _, _, consumers = channel.queue_declare(name, passive=True)
+                except Exception:  # noqa: BLE001 - not declared yet
+                    consumers = 0
+                    channel = None
+                finally:
+                    if channel is not None:
+                        channel.close()
+                if consumers:
+                    break
+                if time.monotonic() > end:
+                    sys.exit(f"no consumer on {name} after {timeout:.0f} s")
+                time.sleep(0.2)
 
 
 def _free_port() -> int:
