@@ -112,11 +112,13 @@ class ConfirmingPublisher:
     lets the relay keep up with the broker.
     """
 
-    def __init__(self, amqp_uri: str, confirm_timeout: float = 30.0, io_timeout: float = 10.0):
+    def __init__(self, amqp_uri: str, confirm_timeout: float = 30.0, io_timeout: float = 10.0,
+                 heartbeat: int = 30):
         """``amqp_uri`` may name several nodes of one cluster, ``amqp://h1//;amqp://h2//``."""
         self.amqp_uri = amqp_uri
         self.confirm_timeout = confirm_timeout
         self.io_timeout = io_timeout
+        self.heartbeat_seconds = heartbeat
         self._conn: Connection | None = None
         self._channel = None
         self._acked: dict[int, bool] = {}
@@ -125,7 +127,7 @@ class ConfirmingPublisher:
     def _ensure(self):
         if self._channel is not None:
             return self._channel
-        conn = Connection(self.amqp_uri, heartbeat=30, connect_timeout=5)
+        conn = Connection(self.amqp_uri, heartbeat=self.heartbeat_seconds, connect_timeout=5)
         # ``a;b;c`` lists the nodes of a cluster: kombu moves to the next one on each failed
         # attempt, so one round over every node (plus one retry) finds a live one.
         conn.ensure_connection(max_retries=len(broker_uris(self.amqp_uri)))
@@ -163,6 +165,30 @@ class ConfirmingPublisher:
     def _on_return(self, exc, exchange, routing_key, message):
         mid = message.properties.get("message_id") if hasattr(message, "properties") else None
         self._returned[str(mid)] = f"unroutable: no queue is bound for {routing_key!r} on {exchange!r} ({exc})"
+
+    def heartbeat(self) -> bool:
+        """Keep an idle connection alive; call it more often than every ``heartbeat / 2`` seconds.
+
+        kombu negotiates heartbeats but sends them only when asked, and a publisher reads from its
+        socket only while it waits for confirms: an idle relay would be closed by the broker for
+        missed heartbeats (or not notice a dead node) and pay a reconnect on its next window.
+        False, and the connection dropped, when the broker has gone: the next publish reconnects.
+        """
+        if self._conn is None:
+            return True
+        try:
+            try:
+                self._conn.drain_events(timeout=0.01)  # read the broker's heartbeats, and any late frames
+            except (TimeoutError, OSError) as exc:
+                if not isinstance(exc, TimeoutError) and "timed out" not in str(exc):
+                    raise
+            self._conn.heartbeat_check()
+            return True
+        except Exception as exc:  # noqa: BLE001 - a dead connection is replaced on the next publish
+            log.warning("publisher connection lost while idle (%s: %s); reconnecting on the next publish",
+                        type(exc).__name__, exc)
+            self.close()
+            return False
 
     def close(self) -> None:
         conn, self._conn, self._channel = self._conn, None, None

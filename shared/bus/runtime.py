@@ -127,9 +127,20 @@ class Runtime(SharedExtension):
         if not self._wake.ready():
             self._wake.send(True)
 
+    def _heartbeats(self) -> None:
+        """Both publishers' connections stay open while idle (see ConfirmingPublisher.heartbeat)."""
+        if time.monotonic() - self._last_heartbeat < 1.0:
+            return
+        self._last_heartbeat = time.monotonic()
+        self.relay.publisher.heartbeat()
+        with self._dlq_lock:
+            self.dlq_publisher.heartbeat()
+
     def _relay_loop(self):
         backoff = 0.5
+        self._last_heartbeat = 0.0
         while self._running:
+            self._heartbeats()
             try:
                 result = self.relay.run_once()
                 backoff = 0.5

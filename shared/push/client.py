@@ -59,6 +59,8 @@ def pika_parameter_list(amqp_uri: str) -> list[pika.URLParameters]:
 # (on the next live node) this many times; the state file makes each start resume after the last
 # confirmed chunk, and the center keeps a chunk sent twice once.
 FAILOVER_ATTEMPTS = 6
+# How long a push waits without any confirm before it gives the node up (retryable).
+CONFIRM_TIMEOUT_SECONDS = 60.0
 
 
 class PushError(RuntimeError):
@@ -129,10 +131,11 @@ class WindowedPublisher:
     message or a lost connection stops the stream with PushError.
     """
 
-    def __init__(self, amqp_uri: str, window: int = 16):
+    def __init__(self, amqp_uri: str, window: int = 16, confirm_timeout: float = CONFIRM_TIMEOUT_SECONDS):
         self.nodes = pika_parameter_list(amqp_uri)
         self.params = self.nodes[0]
         self.window = window
+        self.confirm_timeout = confirm_timeout
 
     def run(self, messages: Iterator[tuple[object, str, dict, bytes, str]], on_confirmed: Callable) -> None:
         """Connects to the first node that answers. A connection lost mid-stream, or a nack (a
@@ -142,6 +145,7 @@ class WindowedPublisher:
         self._pending: dict[int, tuple[object, str]] = {}
         self._returned: dict[str, str] = {}
         self._tag, self._done, self._error, self._lost = 0, False, None, False
+        self._progress_at = time.monotonic()
         for params in self.nodes:
             # A node that refused us is forgotten once the next one answers.
             self.params, self._open_failed, self._error, self._lost = params, False, None, False
@@ -160,6 +164,24 @@ class WindowedPublisher:
         self._channel = channel
         channel.add_on_return_callback(self._on_return)
         channel.confirm_delivery(ack_nack_callback=self._on_confirm, callback=lambda _frame: self._fill())
+        self._progress_at = time.monotonic()
+        self._conn.ioloop.call_later(min(self.confirm_timeout, 1.0), self._watch_confirms)
+
+    def _watch_confirms(self):
+        # A node can keep the socket open and stop confirming (a blocked connection under a memory
+        # alarm, a half-dead network path): give up on it after ``confirm_timeout`` without progress,
+        # as a retryable error, so the push moves on and resumes after the last confirmed chunk.
+        if self._error is not None or not self._conn.is_open:
+            return
+        if self._pending and time.monotonic() - self._progress_at > self.confirm_timeout:
+            self._lost = True
+            self._error = (f"no confirm from {self.params.host}:{self.params.port} for {self.confirm_timeout:g} s "
+                           f"({len(self._pending)} message(s) waiting)")
+            # Abort, not close: a graceful close waits for the quiet node's Close-Ok, i.e. for the
+            # heartbeat timeout (minutes). pika has no public abort; this is how its heartbeat checker
+            # drops a dead peer.
+            return self._conn._terminate_stream(pika.exceptions.StreamLostError(self._error))
+        self._conn.ioloop.call_later(min(self.confirm_timeout, 1.0), self._watch_confirms)
 
     def _fill(self):
         try:
@@ -185,6 +207,7 @@ class WindowedPublisher:
 
     def _on_confirm(self, frame):
         method = frame.method
+        self._progress_at = time.monotonic()
         tags = [t for t in self._pending if t <= method.delivery_tag] if method.multiple else [method.delivery_tag]
         for tag in sorted(tags):
             key, message_id = self._pending.pop(tag)
