@@ -59,6 +59,9 @@ class Settings:
     max_body_bytes: int
     # Only for fault drills that must show the suite catches duplicates: never in production.
     inbox_dedup: bool = True
+    # Split each consumed hand-off's queue into region groups (docs/scaling.md); 1 = one queue.
+    region_groups: int = 1
+    regions: tuple[str, ...] = ()
 
     @property
     def amqp_uris(self) -> list[str]:
@@ -86,7 +89,28 @@ def settings_for(agency: str) -> Settings:
         max_clock_skew_seconds=int(_env(agency, "FUNDLINK_MAX_CLOCK_SKEW_SECONDS", "300")),
         max_body_bytes=int(_env(agency, "FUNDLINK_MAX_BODY_BYTES", str(8 * 1024 * 1024))),
         inbox_dedup=_env(agency, "FUNDLINK_INBOX_DEDUP", "on") != "off",
+        **region_settings(_env(agency, "FUNDLINK_REGION_GROUPS", "1"), _env(agency, "FUNDLINK_REGIONS", "")),
     )
+
+
+def region_settings(groups: str, regions: str) -> dict:
+    """``FUNDLINK_REGION_GROUPS=3`` with ``FUNDLINK_REGIONS`` = region codes separated by commas or
+    spaces, or ``@file`` with one code per line (a province's ≈100 regions)."""
+    try:
+        n = int(groups)
+    except ValueError:
+        raise ValueError(f"FUNDLINK_REGION_GROUPS={groups!r} is not a whole number") from None
+    if regions.startswith("@"):
+        regions = Path(regions[1:]).read_text()
+    codes = tuple(sorted(set(regions.replace(",", " ").split())))
+    bad = [c for c in codes if not (len(c) == 6 and c.isdigit())]
+    if n < 1 or bad:
+        raise ValueError(f"FUNDLINK_REGION_GROUPS must be ≥ 1 and FUNDLINK_REGIONS six-digit region codes; got "
+                         f"{n} and {bad[:5]}")
+    if n > 1 and not codes:
+        raise ValueError(f"FUNDLINK_REGION_GROUPS={n} needs FUNDLINK_REGIONS: the region codes to bind the "
+                         "group queues to (codes not listed still arrive, through the .gx queue)")
+    return {"region_groups": n, "regions": codes}
 
 
 def nameko_config(settings: Settings) -> dict:

@@ -47,7 +47,15 @@ from shared.bus.consumer import DeliveryCheck, Rejected
 from shared.bus.dead_letters import dead_letter_message
 from shared.bus.envelope import CONTENT_TYPE, new_envelope
 from shared.bus.signing import KeyRegistry, load_signer
-from shared.bus.topology import broker_nodes, broker_uris, dead_letter_exchange, dead_letter_queue, service_queue
+from shared.bus.topology import (
+    broker_nodes,
+    broker_uris,
+    dead_letter_exchange,
+    dead_letter_queue,
+    region_group_queue_name,
+    region_group_queues,
+    service_queue,
+)
 from shared.config import Settings
 from shared.db import Database
 from shared.http import Forbidden, Unauthorized, error_response
@@ -366,10 +374,15 @@ class SafeQueueConsumer(QueueConsumer):
             log.warning("requeue lost with the connection (%s); the broker redelivers the message", exc)
 
     def get_consumers(self, consumer_cls, channel):
-        consumers = super().get_consumers(consumer_cls, channel)
-        for provider, consumer in self._consumers.items():
+        # nameko's own, except that a provider may read several queues (its region groups) and
+        # undecodable bodies go to the provider's dead-letter path.
+        for provider in self._providers:
+            consumer = consumer_cls(queues=list(getattr(provider, "queues", [provider.queue])),
+                                    callbacks=[partial(self.handle_message, provider)], accept=self.accept)
+            consumer.qos(prefetch_count=self.prefetch_count)
             consumer.on_decode_error = partial(provider.handle_undecodable, self)
-        return consumers
+            self._consumers[provider] = consumer
+        return self._consumers.values()
 
 
 class BusHandler(Entrypoint):
@@ -389,8 +402,15 @@ class BusHandler(Entrypoint):
             raise RuntimeError(f"{self.runtime.agency} is not a consumer of {spec.type} in the catalogue")
         self.spec = spec
         self.limit = self.runtime.settings.delivery_limit
-        self.queue = service_queue(self.runtime.agency, spec.routing_key, self.limit)
+        agency, settings = self.runtime.agency, self.runtime.settings
+        self.queue = service_queue(agency, spec.routing_key, self.limit)
+        # The inbox key stays the hand-off's queue name, so splitting into region groups (or
+        # merging back) never lets a delivery through twice.
         self.consumer_name = self.queue.name
+        if settings.region_groups > 1:
+            self.queues = region_group_queues(agency, spec.routing_key, settings.regions, settings.region_groups,
+                                              unmatched=True, delivery_limit=self.limit)
+            self.queue = self.queues[0]
         self.queue_consumer.register_provider(self)
 
     def start(self):
@@ -408,12 +428,22 @@ class BusHandler(Entrypoint):
 
     def _refuse(self, message, kind: str, reason: str, attempts: int = 1):
         try:
-            self.runtime.dead_letter(message, queue=self.queue.name, kind=kind, reason=reason, attempts=attempts)
+            self.runtime.dead_letter(message, queue=self.queue_of(message), kind=kind, reason=reason,
+                                     attempts=attempts)
         except Exception:  # noqa: BLE001 - could not park it: give it back, never drop it
             log.exception("could not dead-letter; requeueing")
             self.queue_consumer.requeue_message(message)
             return
         self.queue_consumer.ack_message(message)
+
+    def queue_of(self, message) -> str:
+        """The queue the delivery came from: a dead letter is replayed there."""
+        settings = self.runtime.settings
+        if settings.region_groups <= 1:
+            return self.queue.name
+        region = str(message.delivery_info.get("routing_key", "")).rsplit(".", 1)[-1]
+        return region_group_queue_name(self.runtime.agency, self.spec.routing_key, region, settings.regions,
+                                       settings.region_groups)
 
     def handle_message(self, body, message):
         try:

@@ -70,22 +70,66 @@ def region_group(region_code: str, groups: int) -> int:
     return zlib.crc32(region_code[:4].encode()) % groups if groups > 1 else 0
 
 
+def region_exchanges(agency: str, routing_key: str) -> tuple[Exchange, Exchange]:
+    """The consumer's own topic exchange for one hand-off, fed from the events exchange with
+    ``<event>.v<N>.#``, and its alternate exchange, which takes what no region binding matched."""
+    unmatched = Exchange(f"{queue_name(agency, routing_key)}.unmatched", type="fanout", durable=True)
+    regions = Exchange(f"{queue_name(agency, routing_key)}.regions", type="topic", durable=True,
+                       arguments={"alternate-exchange": unmatched.name})
+    return regions, unmatched
+
+
+class RegionGroupQueue(Queue):
+    """A region-group queue; declaring it also declares the exchanges in front of it, so a consumer
+    that reconnects (to any node) finds the whole path from the events exchange in place."""
+
+    attrs = Queue.attrs + (("fed_by", None), ("feed_key", None))  # kept when kombu copies a bound queue
+
+    def declare(self, nowait=False, channel=None):
+        channel = channel or self.channel
+        regions, unmatched = self.fed_by
+        events_exchange(channel).declare()
+        unmatched(channel).declare()
+        regions(channel).declare()
+        regions(channel).bind_to(events_exchange, routing_key=self.feed_key)
+        return super().declare(nowait=nowait, channel=channel)
+
+
+def _group_queue(agency: str, routing_key: str, suffix: str, bindings, delivery_limit: int,
+                 replicas: int | None) -> RegionGroupQueue:
+    return RegionGroupQueue(f"{queue_name(agency, routing_key)}.{suffix}", bindings=bindings, durable=True,
+                            queue_arguments=service_queue_arguments(agency, delivery_limit, replicas),
+                            fed_by=region_exchanges(agency, routing_key), feed_key=f"{routing_key}.#")
+
+
 def region_group_queue(agency: str, routing_key: str, group: int, regions, *,
                        delivery_limit: int = DEFAULT_DELIVERY_LIMIT, replicas: int | None = None) -> Queue:
     """``fundlink.<agency>.<event>.v<N>.g<k>``, bound to ``<event>.v<N>.<region>`` for each region of group k."""
-    return Queue(
-        f"{queue_name(agency, routing_key)}.g{group}",
-        bindings=[binding(events_exchange, routing_key=f"{routing_key}.{region}") for region in sorted(regions)],
-        durable=True,
-        queue_arguments=service_queue_arguments(agency, delivery_limit, replicas),
-    )
+    exchange, _ = region_exchanges(agency, routing_key)
+    bindings = [binding(exchange, routing_key=f"{routing_key}.{region}") for region in sorted(regions)]
+    return _group_queue(agency, routing_key, f"g{group}", bindings, delivery_limit, replicas)
 
 
-def region_group_queues(agency: str, routing_key: str, regions, groups: int, **kw) -> list[Queue]:
+def unmatched_region_queue(agency: str, routing_key: str, *, delivery_limit: int = DEFAULT_DELIVERY_LIMIT,
+                           replicas: int | None = None) -> Queue:
+    """``….gx``: a region missing from the configured list still reaches the consumer, never nobody."""
+    _, unmatched = region_exchanges(agency, routing_key)
+    return _group_queue(agency, routing_key, "gx", [binding(unmatched, routing_key="")], delivery_limit, replicas)
+
+
+def region_group_queues(agency: str, routing_key: str, regions, groups: int, *, unmatched: bool = False,
+                        **kw) -> list[Queue]:
     by_group: dict[int, set[str]] = {}
     for region in regions:
         by_group.setdefault(region_group(region, groups), set()).add(region)
-    return [region_group_queue(agency, routing_key, g, members, **kw) for g, members in sorted(by_group.items())]
+    queues = [region_group_queue(agency, routing_key, g, members, **kw) for g, members in sorted(by_group.items())]
+    return queues + [unmatched_region_queue(agency, routing_key, **kw)] if unmatched else queues
+
+
+def region_group_queue_name(agency: str, routing_key: str, region: str, regions, groups: int) -> str:
+    """The queue a delivery with this region comes from (dead letters are replayed there)."""
+    suffix = f"g{region_group(region, groups)}" if region in regions else "gx"
+    return f"{queue_name(agency, routing_key)}.{suffix}"
 
 
 # -- the nodes of a cluster -------------------------------------------------------------------------
