@@ -203,6 +203,15 @@ class Runtime(SharedExtension):
             channel.close()
         return int(depth)
 
+    def consumers_state(self) -> dict | None:
+        """Whether this container's ``@handles`` consumers are bound (None when it has none)."""
+        handlers = [e for e in self.container.entrypoints if isinstance(e, BusHandler)]
+        if not handlers:
+            return None
+        queues = sum(len(getattr(h, "queues", [h.queue])) for h in handlers)
+        # nameko sets this event once every consumer has been declared and is consuming.
+        return {"ready": handlers[0].queue_consumer._consumers_ready.ready(), "queues": queues}
+
     def declare_dead_letter_queue(self) -> None:
         with Connection(self.settings.amqp_uri, connect_timeout=5) as conn:
             channel = conn.channel()
@@ -666,6 +675,12 @@ class AgencyService:
         except Exception as exc:  # noqa: BLE001
             checks["broker"] = f"down: {type(exc).__name__}: {exc}"
             down.append("broker")
+        consumers = runtime.consumers_state()
+        if consumers is not None:
+            checks["consumers"] = consumers
+            if not consumers["ready"]:
+                # Started but not yet consuming: an event published now could find no queue bound.
+                down.append("consumers")
         for name in ("database", "broker"):
             runtime.metrics.up.labels(runtime.agency, name).set(0 if name in down else 1)
         if len(broker_uris(runtime.settings.amqp_uri)) > 1:
@@ -675,7 +690,8 @@ class AgencyService:
                 runtime.metrics.up.labels(runtime.agency, f"broker node {node}").set(1 if state == "ok" else 0)
         body = {"agency": runtime.agency, "status": "down" if down else "ok", "checks": checks}
         if down:
-            body["message"] = f"{', '.join(down)} unreachable"
+            body["message"] = "; ".join("consumers not yet bound to their queues" if d == "consumers"
+                                        else f"{d} unreachable" for d in down)
             return 503, body
         return 200, body
 
