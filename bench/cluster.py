@@ -23,7 +23,6 @@ DATABASE_URL must be PostgreSQL; the services get their own schemas (fl_bench_*)
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import subprocess
@@ -38,18 +37,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.handoff import (  # noqa: E402
-    AGENCIES,
-    FUNDLINK,
-    PERIOD,
-    _body_size,
-    _delete_queues,
-    _free_port,
-    _fresh_database,
-    _machine,
-    _wait_healthy,
-    _wait_processed,
-)
+from bench.handoff import AGENCIES, PERIOD, _body_size, _machine, _wait_processed  # noqa: E402
+from bench.services import Services, bench_keys, bench_token, emit  # noqa: E402
 
 SCRIPT = ROOT / "deploy" / "cluster" / "local-cluster.sh"
 VHOST = "fundlink_bench"
@@ -106,10 +95,7 @@ def main() -> int:
         subprocess.run([str(SCRIPT), "start"], capture_output=True)  # c3 back in the cluster
         if not was_up and not args.keep_cluster:
             subprocess.run([str(SCRIPT), "stop"], capture_output=True)
-    if args.json:
-        Path(args.json).write_text(json.dumps(figures, indent=1))
-    print(_table(figures))
-    return 0
+    return emit(figures, args.json, _table(figures))
 
 
 def _args():
@@ -135,35 +121,11 @@ def _fresh_vhost(node: str) -> None:
 def _fundlink(amqp_uri, database_url, work, region_codes, args, advance) -> dict:
     import requests
 
-    keys = work / "keys"
-    if not keys.exists():
-        from shared.auth import ensure_issuer_key
-        from shared.bus.catalogue import catalogue
-        from shared.bus.signing import generate_keys
-
-        for party in catalogue().agencies:
-            generate_keys(party, keys, test=True)
-        ensure_issuer_key(keys, test=True)
-    from shared.auth import issue_token
-
-    token = issue_token(keys, agency="tax", user="bench", roles=["integrator"])
-    urls = {a: _fresh_database("postgresql", database_url, work, a) for a in AGENCIES}
-    ports = {a: _free_port() for a in AGENCIES}
-    env = {**os.environ, "AMQP_URI": amqp_uri, "FUNDLINK_KEYS_DIR": str(keys), "FUNDLINK_QUIET": "1",
-           "PYTHONUNBUFFERED": "1"}
-    for a in AGENCIES:
-        env[f"{a.upper()}_DATABASE_URL"] = urls[a]
-        env[f"{a.upper()}_WEB_SERVER_ADDRESS"] = f"127.0.0.1:{ports[a]}"
-    _delete_queues(amqp_uri)
-    logs = {a: work / f"{a}-{uuid.uuid4().hex[:6]}.log" for a in AGENCIES}
-    procs = {a: subprocess.Popen([*FUNDLINK, "serve", a], env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
-                                 stderr=open(logs[a], "w"))  # noqa: SIM115 - lives with the child
-             for a in AGENCIES}
-    try:
-        for a in AGENCIES:
-            _wait_healthy(ports[a], procs[a], logs[a])
+    keys = bench_keys(work)
+    token = bench_token(keys, "tax")
+    with Services(AGENCIES, amqp_uri=amqp_uri, database_url=database_url, work=work, keys=keys) as services:
         local = threading.local()
-        url = f"http://127.0.0.1:{ports['tax']}/feeds"
+        url = services.url("tax", "/feeds")
         sent: set[str] = set()
         lock = threading.Lock()
 
@@ -186,15 +148,7 @@ def _fundlink(amqp_uri, database_url, work, region_codes, args, advance) -> dict
         first = time.time()
         with ThreadPoolExecutor(args.clients) as pool:
             list(pool.map(one, range(args.count)))
-        done = _wait_processed(urls["hs_center"], sent, timeout=max(120.0, args.count / 10))
-    finally:
-        for p in procs.values():
-            p.terminate()
-        for p in procs.values():
-            try:
-                p.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        done = _wait_processed(services.urls["hs_center"], sent, timeout=max(120.0, args.count / 10))
     last = max(done.values()) if done else time.time()
     return {"handoffs": len(done), "lost": len(sent) - len(done), "per_second": round(len(done) / (last - first), 1)}
 

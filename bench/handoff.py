@@ -27,7 +27,6 @@ import json
 import os
 import platform
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -41,7 +40,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-FUNDLINK = [sys.executable, "-c", "from shared.entry import main; main()"]
+from bench.services import Services, bench_keys, bench_token, emit, raw_quorum_queue  # noqa: E402
+
 AGENCIES = ("tax", "hs_center")
 FEED_TYPE = "fundlink.tax.collection.feed_published.v1"
 RECONCILED_TYPE = "fundlink.hs_center.collection.reconciled.v1"
@@ -81,10 +81,7 @@ def main() -> int:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     _ratios(figures)
-    if args.json:
-        Path(args.json).write_text(json.dumps(figures, indent=1))
-    print(_table(figures))
-    return 0
+    return emit(figures, args.json, _table(figures))
 
 
 def _args():
@@ -104,46 +101,19 @@ def _fundlink_run(store, mode, args, amqp_uri, database_url, work, advance) -> d
     """Fresh databases and queues, tax and the center as subprocesses, then `count` hand-offs."""
     import requests
 
-    keys = work / "keys"
-    if not keys.exists():
-        from shared.bus.catalogue import catalogue
-        from shared.bus.signing import generate_keys
-
-        for party in catalogue().agencies:
-            generate_keys(party, keys, test=True)
-    from shared.auth import ensure_issuer_key, issue_token
-
-    ensure_issuer_key(keys, test=True)
-    token = issue_token(keys, agency="tax", user="bench", roles=["integrator"])
+    keys = bench_keys(work)
+    token = bench_token(keys, "tax")
 
     def session() -> requests.Session:
         s = requests.Session()
         s.headers["Authorization"] = f"Bearer {token}"
         return s
 
-    urls = {a: _fresh_database(store, database_url, work, a) for a in AGENCIES}
-    ports = {a: _free_port() for a in AGENCIES}
-    env = {**os.environ, "AMQP_URI": amqp_uri, "FUNDLINK_KEYS_DIR": str(keys), "FUNDLINK_QUIET": "1",
-           "PYTHONUNBUFFERED": "1"}
-    for a in AGENCIES:
-        env[f"{a.upper()}_DATABASE_URL"] = urls[a]
-        env[f"{a.upper()}_WEB_SERVER_ADDRESS"] = f"127.0.0.1:{ports[a]}"
-    _delete_queues(amqp_uri)
-    procs = {a: subprocess.Popen([*FUNDLINK, "serve", a], env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
-                                 stderr=open(work / f"{a}-{store}.log", "w"))  # noqa: SIM115 - lives with the child
-             for a in AGENCIES}
-    try:
-        for a in AGENCIES:
-            _wait_healthy(ports[a], procs[a], work / f"{a}-{store}.log")
-        from shared.bus.catalogue import catalogue
-        from shared.bus.topology import queue_name
-
-        # /health answers before the consumers have declared their queues; the queues were just deleted, so
-        # a hand-off published now would reach the other agencies' queues but not the center's.
-        _wait_consuming(amqp_uri, [queue_name("hs_center", catalogue().event(FEED_TYPE).routing_key),
-                                   queue_name("tax", catalogue().event(RECONCILED_TYPE).routing_key)])
+    # /health is 200 only once every consumer is bound: nothing sent after it can miss the center's queue.
+    with Services(AGENCIES, amqp_uri=amqp_uri, database_url=database_url, work=work, keys=keys,
+                  store=store) as services:
         local = threading.local()
-        feeds_url = f"http://127.0.0.1:{ports['tax']}/feeds"
+        feeds_url = services.url("tax", "/feeds")
         _send(session(), feeds_url)  # one warm-up hand-off, not counted
         sent: dict[str, float] = {}
         lock = threading.Lock()
@@ -165,15 +135,7 @@ def _fundlink_run(store, mode, args, amqp_uri, database_url, work, advance) -> d
             t0 = time.perf_counter() + 0.05
             dues = [t0 + i / args.paced if mode == "paced" else None for i in range(args.count)]
             list(pool.map(one, dues))
-        done = _wait_processed(urls["hs_center"], set(sent), timeout=max(120.0, args.count / 20))
-    finally:
-        for p in procs.values():
-            p.terminate()
-        for p in procs.values():
-            try:
-                p.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        done = _wait_processed(services.urls["hs_center"], set(sent), timeout=max(120.0, args.count / 20))
     latencies = sorted(done[e] - sent[e] for e in sent if e in done)
     last = max(done[e] for e in sent if e in done)
     return {"handoffs": len(latencies), "lost": len(sent) - len(latencies),
@@ -232,16 +194,10 @@ def _body_size() -> int:
 def _raw_pika(amqp_uri: str, count: int, size: int, advance) -> dict:
     import pika
 
-    from shared.bus.topology import EVENTS_EXCHANGE
     from shared.push.client import WindowedPublisher, pika_parameters
 
     params = pika_parameters(amqp_uri)
-    queue = f"bench.raw.{os.getpid()}"
-    with pika.BlockingConnection(params) as conn:
-        ch = conn.channel()
-        ch.exchange_declare(EVENTS_EXCHANGE, exchange_type="topic", durable=True)
-        ch.queue_declare(queue, durable=True, arguments={"x-queue-type": "quorum"})
-        ch.queue_bind(queue, EVENTS_EXCHANGE, f"{queue}.#")
+    queue = raw_quorum_queue(params)
     latencies: list[float] = []
     ready = threading.Event()
 
@@ -375,85 +331,6 @@ def _ratios(f: dict) -> None:
     raw = f["raw_pika"]["per_second"]
     for run in f["runs"].values():
         run["ratio_to_raw_pika"] = round(run["per_second"] / raw, 3) if raw else None
-
-
-def _fresh_database(store: str, database_url: str, work: Path, agency: str) -> str:
-    if store == "sqlite":
-        path = work / f"{agency}-{uuid.uuid4().hex[:6]}.sqlite"
-        return f"sqlite:///{path}"
-    import sqlalchemy as sa
-
-    schema = f"fl_bench_{agency}"
-    engine = sa.create_engine(database_url)
-    with engine.begin() as conn:
-        conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    engine.dispose()
-    sep = "&" if "?" in database_url else "?"
-    return f"{database_url}{sep}options=-csearch_path%3D{schema}"
-
-
-def _delete_queues(amqp_uri: str) -> None:
-    """Start from empty queues, so nothing left by an earlier run is counted."""
-    from kombu import Connection
-
-    from shared.bus.catalogue import catalogue
-    from shared.bus.topology import dead_letter_queue_name, queue_name
-
-    names = [queue_name(a, e.routing_key) for a in AGENCIES for e in catalogue().consumed_by(a)]
-    names += [dead_letter_queue_name(a) for a in AGENCIES]
-    with Connection(amqp_uri) as conn:
-        for name in names:
-            channel = conn.channel()
-            try:
-                channel.queue_delete(name)
-            finally:
-                channel.close()
-
-
-def _wait_consuming(amqp_uri: str, names: list[str], timeout: float = 60.0) -> None:
-    from kombu import Connection
-
-    end = time.monotonic() + timeout
-    with Connection(amqp_uri) as conn:
-        for name in names:
-            while True:
-                channel = conn.channel()
-                try:
-                    _, _, consumers = channel.queue_declare(name, passive=True)
-                except Exception:  # noqa: BLE001 - not declared yet
-                    consumers = 0
-                    channel = None
-                finally:
-                    if channel is not None:
-                        channel.close()
-                if consumers:
-                    break
-                if time.monotonic() > end:
-                    sys.exit(f"no consumer on {name} after {timeout:.0f} s")
-                time.sleep(0.2)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_healthy(port: int, proc, log: Path) -> None:
-    import requests
-
-    end = time.monotonic() + 90
-    while time.monotonic() < end:
-        if proc.poll() is not None:
-            sys.exit(f"a service exited ({proc.returncode}); see {log}:\n{log.read_text()[-2000:]}")
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.3)
-    sys.exit(f"a service did not become healthy within 90 s; see {log}")
 
 
 def _machine() -> dict:

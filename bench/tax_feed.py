@@ -23,7 +23,6 @@ import io
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -31,11 +30,11 @@ import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-SCHEMA = "fl_bench_hs_center"
-FUNDLINK = [sys.executable, "-c", "from shared.entry import main; main()"]
+from bench.services import FUNDLINK, ROOT, Services, bench_keys, bench_token, raw_quorum_queue  # noqa: E402
+
+SCHEMA = "fl_bench_hs_center"  # the center's schema, made by bench.services.fresh_database
 
 
 def main() -> int:
@@ -47,37 +46,20 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="fundlink-bench-"))
     say = (lambda *a: None) if args.json else (lambda *a: print(*a, file=sys.stderr, flush=True))
 
-    from shared.bus.catalogue import catalogue
-    from shared.bus.signing import generate_keys
     from shared.push.sample import write_sample
 
     say(f"writing a {args.lines:,}-line feed and its registry under {work}")
     sample = write_sample(work / "feed.csv", work / "registry.csv", lines=args.lines, seed=args.seed)
-    keys = work / "keys"
-    for party in catalogue().agencies:
-        generate_keys(party, keys, test=True)
-    from shared.auth import ensure_issuer_key
-
-    ensure_issuer_key(keys, test=True)
-    center_url = _fresh_schema(database_url)
-    port = _free_port()
-    env = {**os.environ, "AMQP_URI": amqp_uri, "HS_CENTER_DATABASE_URL": center_url, "FUNDLINK_KEYS_DIR": str(keys),
-           "HS_CENTER_WEB_SERVER_ADDRESS": f"127.0.0.1:{port}", "FUNDLINK_QUIET": "1", "PYTHONUNBUFFERED": "1"}
-    _delete_center_queues(amqp_uri)
-    center = subprocess.Popen([*FUNDLINK, "serve", "hs_center"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
-                              stderr=open(work / "center.log", "w"))  # noqa: SIM115 - lives as long as the child
-    try:
-        _wait_healthy(port, center)
+    keys = bench_keys(work)
+    with Services(["hs_center"], amqp_uri=amqp_uri, database_url=database_url, work=work, keys=keys) as services:
+        center = services.procs["hs_center"]
         say("loading the registry")
-        _load_registry(port, sample.registry, keys)
+        _load_registry(services.url("hs_center", "/registry.csv"), sample.registry, keys)
         center_before = _peak_kib(center.pid)
         say("pushing the feed (fundlink tax push) and waiting for the center's answer")
-        push = _timed_push(sample.feed, env, args)
+        push = _timed_push(sample.feed, services.env, args)
         push["center_peak_kib"] = _peak_kib(center.pid)
         push["center_before_kib"] = center_before
-    finally:
-        center.terminate()
-        center.wait(timeout=30)
     say("PostgreSQL COPY of the same rows")
     copy = _timed_copy(database_url, sample.feed)
     say("raw pika publish and consume of the same bytes")
@@ -166,16 +148,10 @@ def _timed_copy(database_url: str, feed: Path) -> dict:
 def _timed_raw_broker(amqp_uri: str, feed: Path, chunk_size: int) -> dict:
     import pika
 
-    from shared.bus.topology import EVENTS_EXCHANGE
     from shared.push.client import WindowedPublisher
 
     params = pika.URLParameters(amqp_uri.split(";")[0])
-    queue = f"bench.raw.{os.getpid()}"
-    with pika.BlockingConnection(params) as conn:
-        ch = conn.channel()
-        ch.exchange_declare(EVENTS_EXCHANGE, exchange_type="topic", durable=True)
-        ch.queue_declare(queue, durable=True, arguments={"x-queue-type": "quorum"})
-        ch.queue_bind(queue, EVENTS_EXCHANGE, f"{queue}.#")
+    queue = raw_quorum_queue(params)
     chunks = list(_byte_chunks(feed, chunk_size))  # bytes ready in memory: time only the broker
     total, received = len(chunks), [0]
 
@@ -217,22 +193,6 @@ def _byte_chunks(feed: Path, chunk_size: int):
 
 
 # -- plumbing ------------------------------------------------------------------------------------
-def _fresh_schema(database_url: str) -> str:
-    import sqlalchemy as sa
-
-    from shared.migrate import upgrade
-
-    engine = sa.create_engine(database_url)
-    with engine.begin() as conn:
-        conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        conn.execute(sa.text(f"CREATE SCHEMA {SCHEMA}"))
-    engine.dispose()
-    sep = "&" if "?" in database_url else "?"
-    url = f"{database_url}{sep}options=-csearch_path%3D{SCHEMA}"
-    upgrade("hs_center", url)
-    return url
-
-
 def _drop_schema(database_url: str) -> None:
     import sqlalchemy as sa
 
@@ -242,54 +202,12 @@ def _drop_schema(database_url: str) -> None:
     engine.dispose()
 
 
-def _delete_center_queues(amqp_uri: str) -> None:
-    """Start from empty queues, so nothing left by an earlier run is counted."""
-    from kombu import Connection
-
-    from shared.bus.catalogue import catalogue
-    from shared.bus.topology import queue_name
-
-    with Connection(amqp_uri) as conn:
-        for spec in catalogue().consumed_by("hs_center"):
-            channel = conn.channel()
-            try:
-                channel.queue_delete(queue_name("hs_center", spec.routing_key))
-            finally:
-                channel.close()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_healthy(port: int, proc) -> None:
+def _load_registry(url: str, registry: Path, keys: Path) -> None:
     import requests
-
-    end = time.monotonic() + 90
-    while time.monotonic() < end:
-        if proc.poll() is not None:
-            sys.exit(f"the center exited ({proc.returncode}); see its log")
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.3)
-    sys.exit("the center did not become healthy within 90 s")
-
-
-def _load_registry(port: int, registry: Path, keys: Path) -> None:
-    import requests
-
-    from shared.auth import issue_token
-
-    token = issue_token(keys, agency="hs_center", user="bench", roles=["integrator"])
 
     with open(registry, "rb") as body:
-        r = requests.post(f"http://127.0.0.1:{port}/registry.csv", data=body, timeout=3600,
-                          headers={"Authorization": f"Bearer {token}"})
+        r = requests.post(url, data=body, timeout=3600,
+                          headers={"Authorization": f"Bearer {bench_token(keys, 'hs_center')}"})
     r.raise_for_status()
 
 

@@ -1,0 +1,163 @@
+"""What the benchmarks share: test keys, fresh databases and queues, and agency services started as
+separate processes (``fundlink serve``), the way production runs them."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+FUNDLINK = [sys.executable, "-c", "from shared.entry import main; main()"]
+
+
+def bench_keys(work: Path) -> Path:
+    """Test signing keys for every party and a token issuer key, made once per work folder."""
+    from shared.auth import ensure_issuer_key
+    from shared.bus.catalogue import catalogue
+    from shared.bus.signing import generate_keys
+
+    keys = work / "keys"
+    if not keys.exists():
+        for party in catalogue().agencies:
+            generate_keys(party, keys, test=True)
+    ensure_issuer_key(keys, test=True)
+    return keys
+
+
+def bench_token(keys: Path, agency: str) -> str:
+    from shared.auth import issue_token
+
+    return issue_token(keys, agency=agency, user="bench", roles=["integrator"])
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def fresh_database(store: str, database_url: str, work: Path, agency: str) -> str:
+    """An empty SQLite file, or an emptied PostgreSQL schema of the agency's own."""
+    if store == "sqlite":
+        return f"sqlite:///{work / f'{agency}-{uuid.uuid4().hex[:6]}.sqlite'}"
+    import sqlalchemy as sa
+
+    schema = f"fl_bench_{agency}"
+    engine = sa.create_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    engine.dispose()
+    sep = "&" if "?" in database_url else "?"
+    return f"{database_url}{sep}options=-csearch_path%3D{schema}"
+
+
+def delete_queues(amqp_uri: str, agencies) -> None:
+    """Start from empty queues, so nothing left by an earlier run is counted."""
+    from kombu import Connection
+
+    from shared.bus.catalogue import catalogue
+    from shared.bus.topology import dead_letter_queue_name, queue_name
+
+    names = [queue_name(a, e.routing_key) for a in agencies for e in catalogue().consumed_by(a)]
+    names += [dead_letter_queue_name(a) for a in agencies]
+    with Connection(amqp_uri) as conn:
+        for name in names:
+            channel = conn.channel()
+            try:
+                channel.queue_delete(name)
+            finally:
+                channel.close()
+
+
+def wait_healthy(port: int, proc, log: Path, timeout: float = 90) -> None:
+    """Until /health is 200: database and broker reachable and every consumer bound to its queue."""
+    import requests
+
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            sys.exit(f"a service exited ({proc.returncode}); see {log}:\n{log.read_text()[-2000:]}")
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.3)
+    sys.exit(f"a service did not become healthy within {timeout:.0f} s; see {log}")
+
+
+class Services:
+    """Agency services as ``fundlink serve`` processes on fresh databases and queues; stopped on exit.
+
+    ``urls[agency]`` is its database, ``ports[agency]`` its HTTP port."""
+
+    def __init__(self, agencies, *, amqp_uri: str, database_url: str, work: Path, keys: Path,
+                 store: str = "postgresql", env: dict | None = None):
+        self.agencies = tuple(agencies)
+        self.urls = {a: fresh_database(store, database_url, work, a) for a in self.agencies}
+        self.ports = {a: free_port() for a in self.agencies}
+        self.logs = {a: work / f"{a}-{store}-{uuid.uuid4().hex[:6]}.log" for a in self.agencies}
+        self.env = {**os.environ, "AMQP_URI": amqp_uri, "FUNDLINK_KEYS_DIR": str(keys), "FUNDLINK_QUIET": "1",
+                    "PYTHONUNBUFFERED": "1", **(env or {})}
+        for a in self.agencies:
+            self.env[f"{a.upper()}_DATABASE_URL"] = self.urls[a]
+            self.env[f"{a.upper()}_WEB_SERVER_ADDRESS"] = f"127.0.0.1:{self.ports[a]}"
+        self.amqp_uri = amqp_uri
+        self.procs: dict[str, subprocess.Popen] = {}
+
+    def __enter__(self) -> Services:
+        delete_queues(self.amqp_uri, self.agencies)
+        for a in self.agencies:
+            self.procs[a] = subprocess.Popen(  # noqa: SIM115 - the log file lives with the child
+                [*FUNDLINK, "serve", a], env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL,
+                stderr=open(self.logs[a], "w"))
+        try:
+            for a in self.agencies:
+                wait_healthy(self.ports[a], self.procs[a], self.logs[a])
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def url(self, agency: str, path: str) -> str:
+        return f"http://127.0.0.1:{self.ports[agency]}{path}"
+
+    def __exit__(self, *exc) -> None:
+        for p in self.procs.values():
+            p.terminate()
+        for p in self.procs.values():
+            try:
+                p.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+def raw_quorum_queue(params) -> str:
+    """A quorum queue bound to the events exchange under its own key, for the raw broker baselines."""
+    import pika
+
+    from shared.bus.topology import EVENTS_EXCHANGE
+
+    queue = f"bench.raw.{os.getpid()}"
+    with pika.BlockingConnection(params) as conn:
+        ch = conn.channel()
+        ch.exchange_declare(EVENTS_EXCHANGE, exchange_type="topic", durable=True)
+        ch.queue_declare(queue, durable=True, arguments={"x-queue-type": "quorum"})
+        ch.queue_bind(queue, EVENTS_EXCHANGE, f"{queue}.#")
+    return queue
+
+
+def emit(figures: dict, json_path: str | None, table: str) -> int:
+    """Print the table; with ``--json PATH`` also write the figures, for comparison across commits."""
+    import json
+
+    if json_path:
+        Path(json_path).write_text(json.dumps(figures, indent=1))
+    print(table)
+    return 0
