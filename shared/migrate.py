@@ -46,6 +46,50 @@ def ensure_schema(url: str) -> None:
         engine.dispose()
 
 
+def create_bus_tables() -> None:
+    """Migration step: the inbox and outbox (shared/bus/inbox.py, outbox.py), the same in every agency."""
+    import sqlalchemy as sa
+    from alembic import op
+
+    op.create_table(
+        "fundlink_inbox",
+        sa.Column("consumer", sa.String(length=200), nullable=False),
+        sa.Column("event_id", sa.String(length=64), nullable=False),
+        sa.Column("event_type", sa.String(length=200), nullable=False),
+        sa.Column("source", sa.String(length=200), nullable=False),
+        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("consumer", "event_id"),
+    )
+    op.create_table(
+        "fundlink_outbox",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
+        sa.Column("event_id", sa.String(length=64), nullable=False),
+        sa.Column("event_type", sa.String(length=200), nullable=False),
+        sa.Column("routing_key", sa.String(length=255), nullable=False),
+        sa.Column("subject", sa.String(length=200), nullable=False),
+        sa.Column("headers", sa.Text(), nullable=False),
+        sa.Column("body", sa.LargeBinary(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("event_id"),
+    )
+    with op.batch_alter_table("fundlink_outbox", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_fundlink_outbox_sent_at"), ["sent_at"], unique=False)
+
+
+def drop_bus_tables() -> None:
+    from alembic import op
+
+    with op.batch_alter_table("fundlink_outbox", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_fundlink_outbox_sent_at"))
+    op.drop_table("fundlink_outbox")
+    op.drop_table("fundlink_inbox")
+
+
 def create_hand_off_record() -> None:
     """Migration step: the hand-off record's tables (shared/audit.py), the same in every agency, and
     the chain's head at genesis."""
