@@ -88,9 +88,19 @@ def budget_return(draft_id: str, by: str = typer.Option(..., "--as", help="healt
 
 @budget_app.command("sign")
 def budget_sign(draft_id: str, agency: str = typer.Option(..., help="finance, healthcare_security or tax"),
+                returned: str = typer.Option("", "--return", help="Return the draft instead, with this reason."),
                 url: str = URL):
-    """Record a co-signatory's signature on the joint submission at finance; the last one sends it."""
-    _show(_call("finance", "POST", f"/budget-drafts/{draft_id}/signatures", {"agency": agency}, url))
+    """Sign the joint submission (HO-10/11) as ``--agency``, at that agency's own service and with its key;
+    finance sends it once every signature the region's chain needs is in."""
+    if agency == "finance":
+        if returned:
+            raise typer.BadParameter("finance returns a draft with `budget return --as finance`")
+        _show(_call("finance", "POST", f"/budget-drafts/{draft_id}/signatures", {"agency": "finance"}, url))
+        return
+    if agency not in ("healthcare_security", "tax"):
+        raise typer.BadParameter("--agency must be finance, healthcare_security or tax")
+    body = {"decision": "returned", "reasons": returned} if returned else {"decision": "signed"}
+    _show(_call(agency, "POST", f"/approval-chains/budget/{draft_id}/signature", body, url))
 
 
 @budget_app.command("approve")

@@ -1,4 +1,11 @@
-"""Finance's desk on the budget chain (HO-09 in, HO-10 out, HO-11 in). Mixed into FinanceService."""
+"""Finance's desk on the budget chain (HO-09 in, HO-10 out, HO-11 in). Mixed into FinanceService.
+
+Finance leads the joint submission (002:10) but speaks only for itself: after its review it asks the
+co-signatories (``finance.budget_draft.reviewed`` and the progress notice ``finance.approval_chain.progressed``),
+healthcare_security and, where the region's chain says so (Hainan, 004:22), tax sign or return the joint step
+with their own keys (``<agency>.chain_step.signed``, handled in chain_entrypoints.py), and finance sends the joint
+submission to the government only when every signature the chain requires has arrived.
+"""
 
 from __future__ import annotations
 
@@ -60,9 +67,9 @@ class BudgetChainEntrypoints:
         data = event.data
         row = self._chain_row_or_open(data)
         totals = domain.BudgetLine(None, data["total_revenue_fen"], data["total_expenditure_fen"])
-        draft, _ = domain.receive_bureau_review(domain.draft_from_dict(row.data), data["decision"], totals,
-                                                data.get("comments", ""), self.clock())
-        self._store_draft(row, draft)
+        draft, moved = domain.receive_bureau_review(domain.draft_from_dict(row.data), data["decision"], totals,
+                                                    data.get("comments", ""), self.clock())
+        self._moved(row, draft, moved)
 
     # -- HO-10 out -----------------------------------------------------------------------------------------
     @http("POST", "/budget-drafts/<draft_id>/review", request_schema=schemas.ReviewRequest, expected_exceptions=ERRORS)
@@ -71,7 +78,7 @@ class BudgetChainEntrypoints:
         body, row, now = schemas.ReviewRequest().load(json_body(request)), self._chain_row(draft_id), self.clock()
         agreed = body["decision"] == "agreed"
         draft, event = domain.review(domain.draft_from_dict(row.data), "finance", agreed, body["comments"], now)
-        self._store_draft(row, draft)
+        self._moved(row, draft, event)
         if isinstance(event, domain.BudgetDraftReviewedByFinance | domain.DraftReturnedForRevision):
             payload = {"draft_id": draft_id, "year": row.year, "region_code": row.region_code,
                        "decision": body["decision"], "total_revenue_fen": draft.total_revenue_fen,
@@ -85,18 +92,17 @@ class BudgetChainEntrypoints:
     @http("POST", "/budget-drafts/<draft_id>/signatures", request_schema=schemas.SignRequest,
           expected_exceptions=ERRORS)
     def sign_joint_submission(self, request, draft_id):
-        """A co-signatory's signature on the joint submission; the last one sends it to the government."""
+        """Finance's own signature on the joint submission. The bureau and tax sign with their own keys at their
+        own services (``POST /approval-chains/budget/<draft_id>/signature``); finance never signs for them. The
+        last signature sends the submission to the government."""
         body, row, now = schemas.SignRequest().load(json_body(request)), self._chain_row(draft_id), self.clock()
-        draft, event = domain.sign_joint(domain.draft_from_dict(row.data), body["agency"], now)
-        self._store_draft(row, draft)
-        if isinstance(event, domain.BudgetJointSubmissionSent):
-            row.submission_id = f"{draft_id}-JS{len(draft.approvals)}-{len(draft.history)}"
-            signatories = [{"agency": a, "signed_at": at} for a, at in domain.joint_signatures(draft, draft.state)]
-            self.db.publish(schemas.BudgetJointSubmissionSent, {
-                "submission_id": row.submission_id, "draft_id": draft_id, "year": row.year,
-                "region_code": row.region_code, "signatories": signatories,
-                "total_revenue_fen": draft.total_revenue_fen, "total_expenditure_fen": draft.total_expenditure_fen,
-                "submitted_at": now}, subject=draft_id, correlation_id=draft_id, region=row.region_code)
+        draft = domain.draft_from_dict(row.data)
+        if body["agency"] != "finance":
+            raise domain.SignsWithOwnKey(
+                f"{body['agency']} signs the joint submission of {draft_id} with its own key, at its own service "
+                f"(POST /approval-chains/budget/{draft_id}/signature there); finance records only its own signature")
+        draft, event = domain.sign_joint(draft, "finance", now)
+        self._moved(row, draft, event)
         return draft_view(row)
 
     # -- HO-11 in ------------------------------------------------------------------------------------------
@@ -108,23 +114,34 @@ class BudgetChainEntrypoints:
             raise domain.DomainError(f"decision {data['approval_id']} is on submission {data['submission_id']}, "
                                      f"but the submission in force is {row.submission_id}")
         reason = f"returned by {data['approving_body']} (decision {data['approval_id']})"
-        draft, _ = domain.review(domain.draft_from_dict(row.data), "people_government",
-                                 data["decision"] == "approved", reason, self.clock())
-        self._store_draft(row, draft)
+        self._moved(row, *domain.review(domain.draft_from_dict(row.data), "people_government",
+                                        data["decision"] == "approved", reason, self.clock()))
 
     @handles("fundlink.peoples_congress.budget.approved.v1")
     def on_congress_budget_decision(self, event):
         data = event.data
         row = self._chain_row(data["draft_id"])
         reason = f"not approved by the {data['approving_body']} (decision {data['approval_id']})"
-        draft, _ = domain.review(domain.draft_from_dict(row.data), "peoples_congress",
-                                 data["decision"] == "approved", reason, self.clock())
-        self._store_draft(row, draft)
+        self._moved(row, *domain.review(domain.draft_from_dict(row.data), "peoples_congress",
+                                        data["decision"] == "approved", reason, self.clock()))
 
     # -- officers' view ----------------------------------------------------------------------------------
+    def _adjustments_of(self, draft_id: str) -> list[domain.BudgetDraft]:
+        """The adjustment chains (HO-13) proposed on budget ``draft_id``, as finance tracks them."""
+        proposals = self.db.session.scalars(select(models.MoneyRecord).where(
+            models.MoneyRecord.kind == "adjustment_proposal")).all()
+        rows = [self.db.session.get(models.ChainDraft, ("adjustment", p.data["adjustment_id"])) for p in proposals
+                if p.data.get("draft_id") == draft_id]
+        return [domain.draft_from_dict(r.data) for r in rows if r is not None]
+
     @http("GET", "/budget-drafts/<draft_id>")
     def get_budget_draft(self, request, draft_id):
-        return draft_view(self._chain_row(draft_id))
+        """Where the draft stands, and under ``budget`` its totals as approved, the sum of its approved
+        adjustments (HO-13) and the adjusted totals, in fen."""
+        row = self._chain_row(draft_id)
+        view = draft_view(row)
+        view["budget"] = domain.adjusted_totals(domain.draft_from_dict(row.data), self._adjustments_of(draft_id))
+        return view
 
     @http("GET", "/budget-drafts")
     def list_budget_drafts(self, request):

@@ -1,7 +1,8 @@
 """Finance's desk on the budget-adjustment chain (HO-13) and its side of the final accounts (HO-14), and the
 signed co-signatures of healthcare_security and tax on any chain's steps. Mixed into FinanceService *before*
-SupportEntrypoints: ``on_adjustment_proposed`` and ``on_final_accounts_reviewed`` replace that desk's notice-only
-handlers of the same name (one queue per consumer and type), and still keep the notice.
+SupportEntrypoints: ``on_adjustment_proposed``, ``on_final_accounts_reviewed`` and
+``on_congress_final_accounts_decision`` replace that desk's notice-only handlers of the same name (one queue per
+consumer and type), and still keep the notice.
 
 After every change finance publishes ``finance.approval_chain.progressed`` so the center learns of a return or
 the approval and the co-signatories see which step waits for them. A completed joint step sends the joint
@@ -32,15 +33,15 @@ class ChainEntrypoints:
         return self._chain_row(draft_id, kind)
 
     def _moved(self, row: models.ChainDraft, draft: domain.BudgetDraft, event: domain.ChainEvent | None) -> None:
-        """Store the draft, tell the parties where it stands, and send a completed joint submission on."""
-        now = self.clock()
+        """Store the draft, send a completed joint submission on, and tell the parties where the draft stands
+        whenever its history grew (a resubmission that resumes at a joint step asks the co-signatories again)."""
+        now, before = self.clock(), len(row.data["history"])
         self._store_draft(row, draft)
-        if event is None:
-            return
         if isinstance(event, domain.BudgetJointSubmissionSent | domain.FinalAccountsJointSubmissionSent):
             self._send_joint_submission(row, draft, event)
-        self.db.publish(schemas.ApprovalChainProgressed, signatures.progress(draft, row.kind, now),
-                        subject=row.draft_id, correlation_id=row.draft_id, region=row.region_code)
+        if len(draft.history) > before:
+            self.db.publish(schemas.ApprovalChainProgressed, signatures.progress(draft, row.kind, now),
+                            subject=row.draft_id, correlation_id=row.draft_id, region=row.region_code)
 
     def _send_joint_submission(self, row, draft, event) -> None:
         now = self.clock()
@@ -102,7 +103,12 @@ class ChainEntrypoints:
 
     @handles("fundlink.tax.chain_step.signed.v1")
     def on_tax_signed(self, event):
-        self._signed_by("tax", event.data)
+        data = event.data
+        if signatures.is_compilers_cosignature(data["kind"], data["region_code"], data["step"], self.region_chains):
+            # Tax's co-signature of the center's proposal (HO-13): the center sends the proposal on with it.
+            self._record("tax_cosignature", data["draft_id"], data)
+            return
+        self._signed_by("tax", data)
 
     # -- decisions of the governments and the standing committee (HO-13, HO-14) -----------------------------
     @handles("fundlink.people_government.budget_adjustment.approved.v1")
@@ -131,6 +137,17 @@ class ChainEntrypoints:
                                      f"but the submission in force is {row.submission_id}")
         reason = f"returned by the government ({data['approval_id']})"
         self._moved(row, *signatures.decide(domain.draft_from_dict(row.data), "people_government",
+                                            data["decision"] == "approved", reason, self.clock()))
+
+    @handles("fundlink.peoples_congress.final_accounts.approved.v1")
+    def on_congress_final_accounts_decision(self, event):
+        """HO-14: the provincial NPC standing committee decides the provincial final accounts after the
+        government (004:27). It also keeps the notice."""
+        data = event.data
+        self._record("final_accounts_congress_decision", data["draft_id"], data)
+        row = self._chain_row(data["draft_id"], "final_accounts")
+        reason = f"not approved by the provincial NPC standing committee ({data['approval_id']})"
+        self._moved(row, *signatures.decide(domain.draft_from_dict(row.data), "provincial_npc_standing_committee",
                                             data["decision"] == "approved", reason, self.clock()))
 
     # -- finance's own step ------------------------------------------------------------------------------------

@@ -381,5 +381,6 @@ class SubsidyRemitRequest(Schema):
     remittance_id = fields.String(required=True, validate=ID)
     year = fields.Integer(required=True, strict=True, validate=validate.Range(min=2000, max=2100))
     region_code = fields.String(required=True, validate=REGION_CODE)
-    insured_person_count = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    # China's population is ~1.4 billion; the column is a 32-bit integer.
+    insured_person_count = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=2_000_000_000))
     amount_fen = Fen(required=True)

@@ -140,14 +140,6 @@ class SupportEntrypoints:
     def on_execution_reported(self, event):
         self._record("execution_report", event.data["report_id"], event.data)
 
-    @handles("fundlink.hs_center.budget_adjustment.proposed.v1")
-    def on_adjustment_proposed(self, event):
-        self._record("adjustment_proposal", event.data["adjustment_id"], event.data)
-
-    @handles("fundlink.healthcare_security.final_accounts.reviewed.v1")
-    def on_final_accounts_reviewed(self, event):
-        self._record("final_accounts_review", event.data["draft_id"], event.data)
-
     # -- catalogued notices finance keeps for supervision (HO-01/02/03/05/14) -------------------------------
     @handles("fundlink.tax.budget_execution.reported.v1")
     def on_tax_execution_report(self, event):
@@ -173,10 +165,6 @@ class SupportEntrypoints:
     @handles("fundlink.treasury.revenue.monthly_report_published.v1")
     def on_treasury_monthly_report(self, event):
         self._record("treasury_monthly_report", event.data["report_id"], event.data)
-
-    @handles("fundlink.peoples_congress.final_accounts.approved.v1")
-    def on_congress_final_accounts_decision(self, event):
-        self._record("final_accounts_congress_decision", event.data["draft_id"], event.data)
 
     @http("GET", "/notices")
     def list_notices(self, request):

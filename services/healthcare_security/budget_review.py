@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
+from shared import chain_signing as cs
 from shared.bus.fields import REGION_CODE, EventSchema, Fen
 from shared.bus.runtime import handles, http
 from shared.http import NotFound, json_body
@@ -81,52 +82,13 @@ class FinalAccountsReviewed(EventSchema):
     rolling_balance_fen = Fen(allow_negative=True)
 
 
-CHAIN_KIND = validate.OneOf(["budget", "adjustment", "final_accounts"])
-
-
-class ChainStepSigned(EventSchema):
-    """HO-13 (and HO-10, HO-14): the bureau signs its step of a chain finance tracks, or returns it with reasons."""
+class ChainStepSigned(cs.ChainStepSignedFields):
+    """HO-10, HO-13, HO-14: the bureau signs its step of a chain finance tracks, or returns it with reasons."""
 
     event_type = "healthcare_security.chain_step.signed.v1"
 
-    kind = fields.String(required=True, validate=CHAIN_KIND)
-    draft_id = fields.String(required=True, validate=ID)
-    region_code = fields.String(required=True, validate=REGION_CODE)
-    step = fields.String(required=True, validate=validate.Length(min=1, max=40))
-    signer_region_code = fields.String(required=True, validate=REGION_CODE)
-    decision = fields.String(required=True, validate=validate.OneOf(["signed", "returned"]))
-    reasons = fields.String(validate=validate.Length(min=1, max=4000))
-    total_revenue_fen = Fen(required=True, allow_negative=True)
-    total_expenditure_fen = Fen(required=True, allow_negative=True)
-    signed_at = fields.AwareDateTime(required=True)
-
 
 EVENT_SCHEMAS = [BudgetDraftReviewed, FinalAccountsReviewed, ChainStepSigned]
-
-
-class SignatureRequest(Schema):
-    decision = fields.String(required=True, validate=validate.OneOf(["signed", "returned"]))
-    reasons = fields.String(load_default="", validate=validate.Length(max=4000))
-    signer_region_code = fields.String(validate=REGION_CODE)  # 460000 to sign as the provincial bureau
-
-
-def check_signature(chain: dict | None, decision: str, reasons: str, signer_region_code: str) -> dict:
-    """Guard the bureau's signature on a chain step: the step must wait for the bureau (the provincial bureau
-    only from a provincial region code, 004:25), and a return must say why."""
-    if not chain or not chain.get("pending_step"):
-        raise BudgetReviewError("finance's chain waits for no step now (or has not told the bureau yet); "
-                                "nothing to sign")
-    awaiting = chain.get("awaiting") or []
-    provincial = "provincial_healthcare_security" in awaiting
-    if not provincial and "healthcare_security" not in awaiting:
-        raise BudgetReviewError(f"step {chain['pending_step']!r} waits for {', '.join(awaiting) or 'no one'}, "
-                                f"not the bureau")
-    if provincial and not signer_region_code.endswith("0000"):
-        raise BudgetReviewError(f"step {chain['pending_step']!r} is the provincial bureau's; sign it with the "
-                                f"provincial region code, not {signer_region_code}")
-    if decision == "returned" and not reasons.strip():
-        raise BudgetReviewError("a step returned for revision must say why (reasons)")
-    return chain
 
 
 class ReviewRequest(Schema):
@@ -264,10 +226,9 @@ class BudgetReviewEntrypoints:
                                   region_code=data["region_code"], history=[], figures={}, status="tracking",
                                   updated_at=self.clock())
             self.db.session.add(row)
-        if ((row.figures or {}).get("chain") or {}).get("sequence", 0) >= data["sequence"]:
+        chain = cs.chain_copy((row.figures or {}).get("chain"), data)
+        if chain is None:
             return  # an older notice overtaken by a newer one
-        chain = {k: data.get(k) for k in ("state", "pending_step", "awaiting", "complete", "total_revenue_fen",
-                                           "total_expenditure_fen", "sequence")}
         row.figures = {**(row.figures or {}), "chain": chain}
         note = f"{data['action']} by {data['by']}" + (f": {data['note']}" if data.get("note") else "")
         if data["kind"] == "adjustment":
@@ -277,23 +238,20 @@ class BudgetReviewEntrypoints:
         else:
             row.history = [*row.history, {"at": self.clock().isoformat(), "status": row.status, "note": note}]
 
-    @http("POST", "/approval-chains/<kind>/<draft_id>/signature", request_schema=SignatureRequest,
-          expected_exceptions=(BudgetReviewError,))
+    @http("POST", "/approval-chains/<kind>/<draft_id>/signature", request_schema=cs.SignatureRequest,
+          expected_exceptions=(BudgetReviewError, cs.ChainSignatureRefused))
     def sign_chain_step(self, request, kind, draft_id):
         """The bureau signs (or returns with reasons) the step of finance's chain that waits for it: the
         adjustment's local or provincial review (004:25), the joint submission of a budget or final accounts."""
-        body, row, now = SignatureRequest().load(json_body(request)), self._review_row(kind, draft_id), self.clock()
+        body, row, now = cs.SignatureRequest().load(json_body(request)), self._review_row(kind, draft_id), self.clock()
         region = body.get("signer_region_code") or row.region_code
-        chain = check_signature((row.figures or {}).get("chain"), body["decision"], body["reasons"], region)
-        payload = {"kind": kind, "draft_id": draft_id, "region_code": row.region_code, "step": chain["pending_step"],
-                   "signer_region_code": region, "decision": body["decision"],
-                   "total_revenue_fen": chain["total_revenue_fen"],
-                   "total_expenditure_fen": chain["total_expenditure_fen"], "signed_at": now}
-        if body["reasons"].strip():
-            payload["reasons"] = body["reasons"].strip()
+        chain = (row.figures or {}).get("chain")
+        step = cs.check_signature("healthcare_security", chain, body["decision"], body["reasons"], region)
+        figures = (chain["total_revenue_fen"], chain["total_expenditure_fen"])
+        payload = cs.signature_payload(kind, draft_id, row.region_code, step, region, body, figures, now)
         self.db.publish(ChainStepSigned, payload, subject=draft_id, correlation_id=draft_id, region=row.region_code)
         row.history = [*row.history, {"at": now.isoformat(), "status": row.status,
-                                      "note": f"{body['decision']} {chain['pending_step']} as {region}"}]
+                                      "note": f"{body['decision']} {step} as {region}"}]
         return 202, {**review_view(row), "sent": {k: v for k, v in payload.items() if k != "signed_at"}}
 
     @handles("fundlink.people_government.final_accounts.approved.v1")

@@ -135,6 +135,9 @@ class BudgetNotApproved(DomainError): ...
 class ReasonsRequired(DomainError): ...
 
 
+class TaxFiguresDiffer(DomainError): ...
+
+
 @dataclass(frozen=True)
 class BudgetLine:
     """One scheme's revenue and expenditure; deltas (may be negative) in an adjustment proposal."""
@@ -173,6 +176,15 @@ def _revenue(lines: Iterable[BudgetLine]) -> tuple[tuple[Scheme, int], ...]:
 
 
 @dataclass(frozen=True)
+class AppliedAdjustment:
+    """An approved budget adjustment (HO-13) and its changes per scheme, applied to the budget lines."""
+
+    adjustment_id: str
+    deltas: tuple[BudgetLine, ...]
+    at: datetime
+
+
+@dataclass(frozen=True)
 class BudgetCompilation:
     """The center's working copy of a budget draft.
 
@@ -189,6 +201,20 @@ class BudgetCompilation:
     tax_confirmed_revenue: tuple[tuple[Scheme, int], ...] | None = None
     revision: int = 0
     returned: tuple[str, ...] = ()
+    adjustments: tuple[AppliedAdjustment, ...] = ()
+
+    @property
+    def adjusted_lines(self) -> tuple[BudgetLine, ...]:
+        """The approved budget with every approved adjustment applied (004:25): what execution is measured
+        against. Before any adjustment it is ``lines``."""
+        out = []
+        for line in self.lines:
+            revenue = sum(d.revenue_fen for a in self.adjustments for d in a.deltas if d.scheme == line.scheme)
+            spending = sum(d.expenditure_fen for a in self.adjustments for d in a.deltas if d.scheme == line.scheme)
+            out.append(replace(line, revenue_fen=line.revenue_fen + revenue,
+                               expenditure_fen=line.expenditure_fen + spending,
+                               balance_fen=line.balance_fen + revenue - spending))
+        return tuple(out)
 
     @property
     def tax_cosigned(self) -> bool:
@@ -201,7 +227,8 @@ class BudgetCompilation:
             )
 
     def line(self, scheme: str) -> BudgetLine:
-        for line in self.lines:
+        """One scheme's budget as it stands now: approved adjustments included."""
+        for line in self.adjusted_lines:
             if line.scheme == scheme:
                 return line
         raise InvalidBudgetLines(f"draft {self.draft_id} has no {scheme} line")
@@ -403,17 +430,30 @@ class BudgetAdjustmentProposed:
     def delta_expenditure_fen(self) -> int:
         return sum(d.expenditure_fen for d in self.deltas)
 
+    @property
+    def needs_tax(self) -> bool:
+        """Revenue changes: the center proposes together with tax (004:25), on tax's signature."""
+        return any(d.revenue_fen for d in self.deltas)
 
-def propose_adjustment(
-    compilation: BudgetCompilation,
-    adjustment_id: str,
-    reason: str,
-    deltas: Iterable[BudgetLine],
-    at: datetime,
-    *,
-    tax_cosigned: bool = False,
+
+def _check_against_budget(compilation: BudgetCompilation, deltas: tuple[BudgetLine, ...]) -> None:
+    """Each change applies to a line of the budget as it stands (approved adjustments included) and leaves no
+    negative revenue or expenditure."""
+    for delta in deltas:
+        line = compilation.line(delta.scheme)
+        for name in ("revenue_fen", "expenditure_fen"):
+            after = getattr(line, name) + getattr(delta, name)
+            if after < 0:
+                raise InvalidBudgetLines(
+                    f"{delta.scheme.value} {name} would fall to {after} fen ({getattr(line, name)} fen budgeted "
+                    f"now, change {getattr(delta, name)} fen); a budget line cannot go below zero"
+                )
+
+
+def draft_adjustment(
+    compilation: BudgetCompilation, adjustment_id: str, reason: str, deltas: Iterable[BudgetLine], at: datetime
 ) -> BudgetAdjustmentProposed:
-    """HO-13: more spending or less revenue than approved; tax joins when revenue changes (004:25)."""
+    """HO-13: the center's proposal as it stands before tax co-signs (every guard but tax's signature)."""
     at = _aware(at)
     _check_approved(compilation, "an adjustment")
     deltas = _budget_lines(deltas, signed=True)
@@ -423,10 +463,7 @@ def propose_adjustment(
         )
     if all(d.revenue_fen == 0 and d.expenditure_fen == 0 for d in deltas):
         raise InvalidBudgetLines("the proposal changes nothing; give the revenue or expenditure change")
-    if any(d.revenue_fen for d in deltas) and not tax_cosigned:
-        raise TaxCosignatureMissing(
-            "a change in revenue is proposed together with tax; get tax's co-signature"
-        )
+    _check_against_budget(compilation, deltas)
     return BudgetAdjustmentProposed(
         adjustment_id=adjustment_id,
         draft_id=compilation.draft_id,
@@ -434,9 +471,78 @@ def propose_adjustment(
         region_code=compilation.region_code,
         reason=reason.strip(),
         deltas=deltas,
-        tax_cosigned=tax_cosigned,
+        tax_cosigned=False,
         at=at,
     )
+
+
+def propose_adjustment(
+    compilation: BudgetCompilation,
+    adjustment_id: str,
+    reason: str,
+    deltas: Iterable[BudgetLine],
+    at: datetime,
+    *,
+    tax_signed: tuple[int, int] | None = None,
+) -> BudgetAdjustmentProposed:
+    """HO-13: more spending or less revenue than approved; tax joins when revenue changes (004:25).
+
+    ``tax_signed`` is (revenue change, expenditure change) as tax signed them with its own key
+    (``tax.chain_step.signed``, step ``proposed``); a proposal that changes revenue goes out only with tax's
+    signature on exactly its figures."""
+    event = draft_adjustment(compilation, adjustment_id, reason, deltas, at)
+    figures = (event.delta_revenue_fen, event.delta_expenditure_fen)
+    if event.needs_tax and tax_signed is None:
+        raise TaxCosignatureMissing(
+            f"adjustment {adjustment_id} changes revenue; it is proposed together with tax (004:25): it waits for "
+            f"tax's signed co-signature of revenue {figures[0]} fen and expenditure {figures[1]} fen"
+        )
+    if tax_signed is not None and tuple(tax_signed) != figures:
+        if event.needs_tax:
+            raise TaxFiguresDiffer(
+                f"tax signed revenue {tax_signed[0]} fen and expenditure {tax_signed[1]} fen, but adjustment "
+                f"{adjustment_id} proposes {figures[0]} and {figures[1]} fen; tax signs the figures proposed"
+            )
+        tax_signed = None
+    return replace(event, tax_cosigned=tax_signed is not None)
+
+
+class AdjustmentAlreadyApplied(DomainError): ...
+
+
+def apply_adjustment(
+    compilation: BudgetCompilation, adjustment_id: str, deltas: Iterable[BudgetLine], at: datetime
+) -> BudgetCompilation:
+    """The chain approved the adjustment (004:25): its changes apply to the budget lines. Applying the same
+    adjustment twice is refused (the caller checks ``applied`` first to stay idempotent)."""
+    at = _aware(at)
+    _check_approved(compilation, "applying an adjustment")
+    if applied(compilation, adjustment_id):
+        raise AdjustmentAlreadyApplied(f"adjustment {adjustment_id} is already applied to {compilation.draft_id}")
+    deltas = _budget_lines(deltas, signed=True)
+    _check_against_budget(compilation, deltas)
+    return replace(compilation, adjustments=(*compilation.adjustments, AppliedAdjustment(adjustment_id, deltas, at)))
+
+
+def applied(compilation: BudgetCompilation, adjustment_id: str) -> bool:
+    return any(a.adjustment_id == adjustment_id for a in compilation.adjustments)
+
+
+def budget_figures(compilation: BudgetCompilation) -> list[dict]:
+    """Per scheme, in fen: the budget as approved, the sum of the approved adjustments, and the adjusted budget."""
+    out = []
+    for line, now in zip(compilation.lines, compilation.adjusted_lines, strict=True):
+        out.append({
+            "scheme": line.scheme.value,
+            "original": {"revenue_fen": line.revenue_fen, "expenditure_fen": line.expenditure_fen,
+                         "balance_fen": line.balance_fen},
+            "adjustment": {"revenue_fen": now.revenue_fen - line.revenue_fen,
+                           "expenditure_fen": now.expenditure_fen - line.expenditure_fen,
+                           "balance_fen": now.balance_fen - line.balance_fen},
+            "adjusted": {"revenue_fen": now.revenue_fen, "expenditure_fen": now.expenditure_fen,
+                         "balance_fen": now.balance_fen},
+        })
+    return out
 
 
 @dataclass(frozen=True)
@@ -1077,9 +1183,13 @@ class NotReturned(DomainError): ...
 class DuplicateReport(DomainError): ...
 
 
+REVISABLE = ("returned", "awaiting_tax", "refused_by_tax")
+
+
 def check_adjustment_revisable(adjustment_id: str, status: str) -> None:
-    """A proposal is sent again only after a reviewer or approver returned it (004:25 chain, finance tracks it)."""
-    if status != "returned":
+    """A proposal is sent again only after a reviewer or approver returned it (004:25 chain, finance tracks it);
+    one that still waits for tax's co-signature, or that tax refused, may be revised too."""
+    if status not in REVISABLE:
         raise NotReturned(
             f"adjustment {adjustment_id} is {status}; it is proposed again only after it is returned for revision"
         )

@@ -273,7 +273,6 @@ class AdjustmentRequest(Schema):
     reason = fields.String(required=True)
     deltas = fields.Dict(keys=fields.String(validate=SCHEME), values=fields.List(Fen(allow_negative=True),
                          validate=validate.Length(equal=2)), required=True)
-    tax_cosigned = fields.Boolean(load_default=False)
 
 
 class FinalAccountsRequest(Schema):
@@ -306,7 +305,9 @@ def compilation(row: mm.CenterBudgetDraft) -> budget.BudgetCompilation:
         row.draft_id, row.year, row.region_code, row.tax_cosign_required,
         tuple(budget.BudgetLine(**ln) for ln in row.lines), row.status,
         None if confirmed is None else tuple((budget.Scheme(s), v) for s, v in confirmed), row.revision,
-        tuple(row.returned))
+        tuple(row.returned), tuple(
+            budget.AppliedAdjustment(a["adjustment_id"], tuple(budget.BudgetLine(**d) for d in a["deltas"]),
+                                     datetime.fromisoformat(a["at"])) for a in row.adjustments or ()))
 
 
 def store(row: mm.CenterBudgetDraft, comp: budget.BudgetCompilation, at: datetime, note: str) -> None:
@@ -314,6 +315,9 @@ def store(row: mm.CenterBudgetDraft, comp: budget.BudgetCompilation, at: datetim
         list(comp.returned)
     row.tax_confirmed_revenue = None if comp.tax_confirmed_revenue is None else [
         [s.value, v] for s, v in comp.tax_confirmed_revenue]
+    row.adjustments = [{"adjustment_id": a.adjustment_id, "at": a.at.isoformat(), "deltas": [
+        {"scheme": d.scheme.value, "revenue_fen": d.revenue_fen, "expenditure_fen": d.expenditure_fen}
+        for d in a.deltas]} for a in comp.adjustments]
     row.history, row.updated_at = [*row.history, {"at": at.isoformat(), "note": note, "status": comp.status}], at
 
 
@@ -325,7 +329,8 @@ def draft_view(row: mm.CenterBudgetDraft) -> dict:
     return {"draft_id": row.draft_id, "year": row.year, "region_code": row.region_code, "status": comp.status,
             "revision": comp.revision, "tax_cosign_required": comp.tax_cosign_required,
             "tax_cosigned": comp.tax_cosigned, "returned_reasons": list(comp.returned), "waiting_for": waiting,
-            "schemes": row.lines, "history": row.history}
+            "schemes": row.lines, "budget": budget.budget_figures(comp),
+            "adjustments_applied": [a.adjustment_id for a in comp.adjustments], "history": row.history}
 
 
 def plan_of(row: mm.CenterFundUsePlan) -> budget.FundUsePlan:
@@ -395,6 +400,8 @@ class MoneyEntrypoints:
         data, now = event.data, self.clock()
         row = self._draft_row(data["draft_id"])
         if data["decision"] == "returned":
+            if row.status != "submitted":
+                return  # already back with the center (finance's progress notice of the same return came first)
             comp = budget.take_back_for_revision(compilation(row), "healthcare_security",
                                                  data.get("comments") or "returned by the bureau", now)
             store(row, comp, now, f"returned by the bureau: {data.get('comments', '')}")
@@ -405,6 +412,8 @@ class MoneyEntrypoints:
     def on_government_decision(self, event):
         data, now = event.data, self.clock()
         row = self._draft_row(data["draft_id"])
+        if data["decision"] == "returned" and row.status != "submitted":
+            return  # already back with the center (finance's progress notice of the same return came first)
         if data["decision"] == "returned":
             comp = budget.take_back_for_revision(compilation(row), "people_government",
                                                  f"returned by {data['approving_body']}", now)
@@ -418,6 +427,8 @@ class MoneyEntrypoints:
     def on_congress_decision(self, event):
         data, now = event.data, self.clock()
         row = self._draft_row(data["draft_id"])
+        if row.status != "submitted":
+            return  # already decided here (finance's progress notice of the same decision came first)
         comp = compilation(row)
         comp = budget.record_budget_approved(comp, now) if data["decision"] == "approved" else \
             budget.take_back_for_revision(comp, "peoples_congress", f"not approved ({data['approval_id']})", now)
@@ -447,21 +458,6 @@ class MoneyEntrypoints:
         self._sent("execution_report", body["report_id"], BudgetExecutionReported, payload, row.region_code, now)
         return 202, {"report_id": body["report_id"], "late": any(r.late for r in reports),
                      "deadline": budget.execution_report_deadline(body["quarter"]).as_dict()}
-
-    @http("POST", "/budget-adjustments", request_schema=AdjustmentRequest, expected_exceptions=ERRORS)
-    def propose_adjustment(self, request):
-        body, now = AdjustmentRequest().load(json_body(request)), self.clock()
-        row = self._draft_row(body["draft_id"])
-        event = budget.propose_adjustment(
-            compilation(row), body["adjustment_id"], body["reason"],
-            [budget.BudgetLine(s, rev, exp) for s, (rev, exp) in body["deltas"].items()], now,
-            tax_cosigned=body["tax_cosigned"])
-        payload = {"adjustment_id": event.adjustment_id, "draft_id": event.draft_id, "year": event.year,
-                   "region_code": event.region_code, "reason": event.reason,
-                   "delta_revenue_fen": event.delta_revenue_fen, "delta_expenditure_fen": event.delta_expenditure_fen,
-                   "tax_cosigned": event.tax_cosigned, "proposed_at": now}
-        self._sent("adjustment", event.adjustment_id, BudgetAdjustmentProposed, payload, row.region_code, now)
-        return 202, payload
 
     @http("POST", "/final-accounts", request_schema=FinalAccountsRequest, expected_exceptions=ERRORS)
     def submit_final_accounts(self, request):

@@ -1,10 +1,14 @@
 """The center's side of the budget-adjustment chain (HO-13) and the quarterly fund operation report (HO-20).
 Mixed into HsCenterService; rules in budget.py.
 
-HO-13: finance tracks the chain (004:25) and tells the center where its proposal stands
-(``finance.approval_chain.progressed``); a returned proposal is revised and proposed again under the same
-``adjustment_id``, and the chain resumes at the step that returned it. A budget draft returned at a later step
-(e.g. a co-signatory refusing the joint submission) comes back the same way.
+HO-13: the center proposes "together with tax" when revenue changes (004:25): tax co-signs the proposal's figures
+with its own key (``tax.chain_step.signed``, step ``proposed``) and only then does the proposal go to the bureau
+and finance (``tax_cosigned`` in it says so; no officer asserts it). Finance tracks the chain and tells the
+center where its proposal stands (``finance.approval_chain.progressed``); a returned proposal is revised and
+proposed again under the same ``adjustment_id``, and the chain resumes at the step that returned it. Once the
+chain approves it, the adjustment applies to the budget lines (original, adjustment, adjusted, in fen). A budget
+draft returned at a later step (e.g. a co-signatory refusing the joint submission) comes back the same way;
+final accounts follow their chain (the province's up to the NPC standing committee).
 
 HO-20 (004:37): city/county centers report their quarter to the provincial center; the provincial center (the
 same service) records them off the bus and reports the sum, with the missing regions, to healthcare_security and
@@ -20,6 +24,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import JSON, Boolean, DateTime, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from shared import notices
 from shared.bus.fields import REGION_CODE
 from shared.bus.runtime import handles, http
 from shared.http import NotFound, json_body
@@ -28,11 +33,13 @@ from . import budget
 from . import money_models as mm
 from .models import Base
 from .money import PROVINCE, AdjustmentRequest, BudgetAdjustmentProposed, compilation, store
+from .notices import NOTICES
 from .schemas import FundOperationLine, FundOperationQuarterlyReported
 
 ID = validate.Length(min=1, max=64)
 ERRORS = (budget.DomainError,)
-CHAIN_KEYS = ("chain_history", "state", "sequence", "pending_step", "awaiting", "revision")  # beside the proposal
+CHAIN_KEYS = ("chain_history", "state", "sequence", "pending_step", "awaiting", "revision", "tax",
+              "waiting")  # kept beside the proposal
 
 
 # --- tables (migration 0401) ---------------------------------------------------------------------------------
@@ -103,61 +110,153 @@ def _lines_out(lines) -> list[dict]:
             for ln in lines]
 
 
+def _deltas(body_deltas: dict) -> list[budget.BudgetLine]:
+    return [budget.BudgetLine(s, rev, exp) for s, (rev, exp) in sorted(body_deltas.items())]
+
+
 class MoneyHandoffEntrypoints:
-    # -- HO-13: where the proposal stands, and its revision ----------------------------------------------------
+    # -- HO-13: the proposal, tax's co-signature, where it stands, its revision and its application --------------
     def _adjustment(self, adjustment_id: str) -> mm.CenterMoneyRecord:
         row = self.db.session.get(mm.CenterMoneyRecord, adjustment_id)
         if row is None or row.kind != "adjustment":
             raise NotFound(f"the center has proposed no adjustment {adjustment_id!r}")
         return row
 
-    @handles("fundlink.finance.approval_chain.progressed.v1")
-    def on_chain_progressed(self, event):
-        data, now = event.data, self.clock()
-        if data["kind"] == "adjustment":
-            row = self._adjustment(data["draft_id"])
-            if row.data.get("sequence", 0) >= data["sequence"]:
-                return  # an older notice overtaken by a newer one
-            row.status = "approved" if data["complete"] else "returned" if data["action"] == "returned" \
-                else "in_review"  # the chain's own state is kept in the record (status holds 20 characters)
-            history = [*row.data.get("chain_history", []), {"at": now.isoformat(), "state": data["state"],
-                                                            "action": data["action"], "by": data["by"],
-                                                            "note": data.get("note", "")}]
-            row.data = {**row.data, "chain_history": history, "state": data["state"], "sequence": data["sequence"],
-                        "pending_step": data.get("pending_step"),
-                        "awaiting": data["awaiting"]}
-        elif data["kind"] == "budget" and data["action"] == "returned":
-            draft = self.db.session.get(mm.CenterBudgetDraft, data["draft_id"])
-            if draft is not None and draft.status == "submitted":  # returned past the bureau (e.g. by a co-signer)
-                comp = budget.take_back_for_revision(compilation(draft), data["by"], data.get("note") or
-                                                     f"returned by {data['by']}", now)
-                store(draft, comp, now, f"returned by {data['by']}: {data.get('note', '')}")
+    def _tax_cosignature(self, adjustment_id: str) -> dict | None:
+        """Tax's latest signed co-signature (or refusal) of the proposal, kept as a notice when it came first."""
+        rows = self.db.session.execute(
+            select(NOTICES.c.data).where(NOTICES.c.subject == adjustment_id, NOTICES.c.signer == "tax")
+            .order_by(NOTICES.c.received_at)).scalars().all()
+        signed = [d for d in rows if d.get("kind") == "adjustment" and d.get("step") == "proposed"]
+        return signed[-1] if signed else None
 
-    @http("POST", "/budget-adjustments/<adjustment_id>/revision", request_schema=AdjustmentRevisionRequest,
-          expected_exceptions=ERRORS)
-    def revise_adjustment(self, request, adjustment_id):
-        """A returned adjustment, revised and proposed again; the chain resumes where it was returned."""
-        body, now = AdjustmentRevisionRequest().load(json_body(request)), self.clock()
-        row = self._adjustment(adjustment_id)
-        budget.check_adjustment_revisable(adjustment_id, row.status)
-        draft = self._draft_row(body["draft_id"])
-        event = budget.propose_adjustment(
-            compilation(draft), adjustment_id, body["reason"],
-            [budget.BudgetLine(s, rev, exp) for s, (rev, exp) in body["deltas"].items()], now,
-            tax_cosigned=body["tax_cosigned"])
-        payload = {"adjustment_id": adjustment_id, "draft_id": event.draft_id, "year": event.year,
+    def _send_adjustment(self, row: mm.CenterMoneyRecord, now: datetime) -> None:
+        """Send the proposal to the bureau and finance if tax's signature (where revenue changes) is there with
+        the figures proposed; otherwise it waits for tax (or stands refused by tax)."""
+        data = row.data
+        tax = data.get("tax")
+        if tax is not None and tax["region_code"] != data["region_code"]:
+            tax = None  # tax of another region signed; it does not co-sign this center's proposal
+        signed = None if tax is None or tax["decision"] != "signed" else \
+            (tax["total_revenue_fen"], tax["total_expenditure_fen"])
+        try:
+            event = budget.propose_adjustment(compilation(self._draft_row(data["draft_id"])), row.record_id,
+                                              data["reason"], _deltas(data["deltas"]), now, tax_signed=signed)
+        except (budget.TaxCosignatureMissing, budget.TaxFiguresDiffer) as waiting:
+            refused = tax is not None and tax["decision"] == "returned"
+            row.status = "refused_by_tax" if refused else "awaiting_tax"
+            note = f"tax refused to co-sign: {tax.get('reasons', '')}" if refused else str(waiting)
+            row.data = {**data, "waiting": note}
+            return
+        payload = {"adjustment_id": row.record_id, "draft_id": event.draft_id, "year": event.year,
                    "region_code": event.region_code, "reason": event.reason,
                    "delta_revenue_fen": event.delta_revenue_fen, "delta_expenditure_fen": event.delta_expenditure_fen,
                    "tax_cosigned": event.tax_cosigned, "proposed_at": now}
         row.status = "sent"
-        row.data = {**row.data, **BudgetAdjustmentProposed().dump(payload), "revision": row.data.get("revision", 0) + 1}
-        self.db.publish(BudgetAdjustmentProposed, payload, subject=adjustment_id, correlation_id=adjustment_id,
+        row.data = {**{k: v for k, v in data.items() if k != "waiting"}, **BudgetAdjustmentProposed().dump(payload)}
+        self.db.publish(BudgetAdjustmentProposed, payload, subject=row.record_id, correlation_id=row.record_id,
                         region=event.region_code)
+
+    def _draft_adjustment(self, row: mm.CenterMoneyRecord, body: dict, now: datetime) -> None:
+        draft = self._draft_row(body["draft_id"])
+        budget.draft_adjustment(compilation(draft), row.record_id, body["reason"], _deltas(body["deltas"]), now)
+        row.data = {**row.data, "draft_id": draft.draft_id, "year": draft.year, "region_code": draft.region_code,
+                    "reason": body["reason"].strip(), "deltas": body["deltas"]}
+        self._send_adjustment(row, now)
+
+    @http("POST", "/budget-adjustments", request_schema=AdjustmentRequest, expected_exceptions=ERRORS)
+    def propose_adjustment(self, request):
+        """HO-13: the center proposes an adjustment of its approved budget. When revenue changes it proposes
+        together with tax (004:25): the proposal goes to the bureau and finance once tax's own signed
+        co-signature of its figures has arrived (``tax.chain_step.signed``, step ``proposed``)."""
+        body, now = AdjustmentRequest().load(json_body(request)), self.clock()
+        if self.db.session.get(mm.CenterMoneyRecord, body["adjustment_id"]) is not None:
+            raise budget.DomainError(f"adjustment {body['adjustment_id']} was already proposed; revise it instead")
+        row = mm.CenterMoneyRecord(record_id=body["adjustment_id"], kind="adjustment", status="drafted", at=now,
+                                   data={"tax": self._tax_cosignature(body["adjustment_id"])})
+        self.db.session.add(row)
+        self._draft_adjustment(row, body, now)
         return 202, self._adjustment_view(row)
+
+    @http("POST", "/budget-adjustments/<adjustment_id>/revision", request_schema=AdjustmentRevisionRequest,
+          expected_exceptions=ERRORS)
+    def revise_adjustment(self, request, adjustment_id):
+        """A returned adjustment (or one tax has not co-signed), revised and proposed again; the chain resumes
+        where it was returned. Changed figures need tax's co-signature again where revenue changes."""
+        body, now = AdjustmentRevisionRequest().load(json_body(request)), self.clock()
+        row = self._adjustment(adjustment_id)
+        budget.check_adjustment_revisable(adjustment_id, row.status)
+        tax = row.data.get("tax")
+        if tax is not None and tax["decision"] != "signed":
+            tax = None  # a refusal was of the figures before this revision
+        row.data = {**row.data, "tax": tax, "revision": row.data.get("revision", 0) + 1}
+        self._draft_adjustment(row, {**body, "adjustment_id": adjustment_id}, now)
+        return 202, self._adjustment_view(row)
+
+    @handles("fundlink.tax.chain_step.signed.v1")
+    def on_tax_signed_step(self, event):
+        """Tax's signed step. Its co-signature of a proposal (step ``proposed``) sends a proposal that waits
+        for it; every tax signature is kept as a notice (so MoneyNotices does not handle this type)."""
+        notices.keep(self.db.session, NOTICES, event, self.clock())
+        data = event.data
+        if data["kind"] != "adjustment" or data["step"] != "proposed":
+            return
+        row = self.db.session.get(mm.CenterMoneyRecord, data["draft_id"])
+        if row is None or row.kind != "adjustment":
+            return  # tax signed first; the proposal finds the signature among the notices
+        row.data = {**row.data, "tax": data}
+        if row.status in ("awaiting_tax", "refused_by_tax"):
+            self._send_adjustment(row, self.clock())
+
+    @handles("fundlink.finance.approval_chain.progressed.v1")
+    def on_chain_progressed(self, event):
+        data, now = event.data, self.clock()
+        if data["kind"] == "adjustment":
+            self._adjustment_progressed(data, now)
+        elif data["kind"] == "budget" and data["action"] == "returned" and data["by"] != "finance":
+            # Returned past the bureau (a co-signatory refusing the joint submission, the government, the
+            # congress). Finance's own return goes back to the bureau (HO-10), not to the center.
+            draft = self.db.session.get(mm.CenterBudgetDraft, data["draft_id"])
+            if draft is not None and draft.status == "submitted":
+                comp = budget.take_back_for_revision(compilation(draft), data["by"], data.get("note") or
+                                                     f"returned by {data['by']}", now)
+                store(draft, comp, now, f"returned by {data['by']}: {data.get('note', '')}")
+        elif data["kind"] == "final_accounts":
+            record = self.db.session.get(mm.CenterMoneyRecord, data["draft_id"])
+            if record is not None and record.kind == "final_accounts" and \
+                    record.data.get("sequence", 0) < data["sequence"]:
+                record.status = "approved" if data["complete"] else "returned" if data["action"] == "returned" \
+                    else record.status
+                record.data = {**record.data, "sequence": data["sequence"], "state": data["state"],
+                               "pending_step": data.get("pending_step"), "awaiting": data["awaiting"]}
+
+    def _adjustment_progressed(self, data: dict, now: datetime) -> None:
+        row = self._adjustment(data["draft_id"])
+        if row.data.get("sequence", 0) >= data["sequence"]:
+            return  # an older notice overtaken by a newer one
+        row.status = "approved" if data["complete"] else "returned" if data["action"] == "returned" \
+            else "in_review"  # the chain's own state is kept in the record (status holds 20 characters)
+        history = [*row.data.get("chain_history", []), {"at": now.isoformat(), "state": data["state"],
+                                                        "action": data["action"], "by": data["by"],
+                                                        "note": data.get("note", "")}]
+        row.data = {**row.data, "chain_history": history, "state": data["state"], "sequence": data["sequence"],
+                    "pending_step": data.get("pending_step"), "awaiting": data["awaiting"]}
+        if data["complete"]:
+            self._apply_adjustment(row, now)
+
+    def _apply_adjustment(self, row: mm.CenterMoneyRecord, now: datetime) -> None:
+        """The chain approved the adjustment: its changes apply to the budget lines (004:25)."""
+        draft = self._draft_row(row.data["draft_id"])
+        comp = compilation(draft)
+        if budget.applied(comp, row.record_id):
+            return
+        comp = budget.apply_adjustment(comp, row.record_id, _deltas(row.data["deltas"]), now)
+        store(draft, comp, now, f"adjustment {row.record_id} applied")
 
     def _adjustment_view(self, row: mm.CenterMoneyRecord) -> dict:
         return {"adjustment_id": row.record_id, "status": row.status, "state": row.data.get("state"),
-                "revision": row.data.get("revision", 0),
+                "revision": row.data.get("revision", 0), "waiting": row.data.get("waiting"),
+                "tax_cosignature": row.data.get("tax"),
                 "pending_step": row.data.get("pending_step"), "awaiting": row.data.get("awaiting", []),
                 "history": row.data.get("chain_history", []),
                 "proposal": {k: v for k, v in row.data.items() if k not in CHAIN_KEYS}}

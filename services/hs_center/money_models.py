@@ -30,6 +30,9 @@ class CenterBudgetDraft(Base):
     returned: Mapped[list] = mapped_column(JSON, default=list)
     history: Mapped[list] = mapped_column(JSON, default=list)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # approved adjustments applied to the lines (HO-13): [{adjustment_id, at, deltas: [{scheme, revenue_fen,
+    # expenditure_fen}]}] (migration 0504)
+    adjustments: Mapped[list] = mapped_column(JSON, default=list)
 
 
 class CenterFundUsePlan(Base):

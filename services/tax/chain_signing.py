@@ -1,46 +1,35 @@
-"""Tax's signature on the approval chains finance tracks (HO-13 provincial adjustment plan, 004:25; the Hainan
-budget's joint submission, 004:22): tax signs with its own key, or returns the step with reasons. Mixed into
+"""Tax's signature on the approval chains finance tracks, with its own key (shared/chain_signing.py): the Hainan
+budget's joint submission (HO-10, 004:22), the provincial adjustment plan (HO-13, 004:25), and the co-signature
+of the center's adjustment proposal when revenue changes (HO-13: "医保经办机构会同税务部门", 004:25). Mixed into
 TaxService. Tax keeps finance's progress notices (``finance.approval_chain.progressed``) so it signs only a
 step that waits for it, with the figures on the chain.
+
+The proposal's co-signature comes before finance's chain exists: tax signs the figures of the center's proposal
+(step ``proposed``, the chain's opening state) and the center sends the proposal on only with it.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields
 from sqlalchemy import JSON, DateTime, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shared.bus.fields import REGION_CODE, EventSchema, Fen
+from shared import chain_signing as cs
+from shared.bus.fields import REGION_CODE, Fen
 from shared.bus.runtime import handles, http
 from shared.http import NotFound, json_body
 
 from .models import Base
 
-ID = validate.Length(min=1, max=64)
-CHAIN_KIND = validate.OneOf(["budget", "adjustment", "final_accounts"])
+ChainSigningError = cs.ChainSignatureRefused
 
 
-class ChainSigningError(Exception):
-    """Tax may not sign the step as asked; the message says why."""
-
-
-class ChainStepSigned(EventSchema):
-    """HO-13 (and HO-10): tax signs its step of a chain finance tracks, or returns it with reasons."""
+class ChainStepSigned(cs.ChainStepSignedFields):
+    """HO-10, HO-13: tax signs its step of a chain finance tracks, or returns it with reasons."""
 
     event_type = "tax.chain_step.signed.v1"
-
-    kind = fields.String(required=True, validate=CHAIN_KIND)
-    draft_id = fields.String(required=True, validate=ID)
-    region_code = fields.String(required=True, validate=REGION_CODE)
-    step = fields.String(required=True, validate=validate.Length(min=1, max=40))
-    signer_region_code = fields.String(required=True, validate=REGION_CODE)
-    decision = fields.String(required=True, validate=validate.OneOf(["signed", "returned"]))
-    reasons = fields.String(validate=validate.Length(min=1, max=4000))
-    total_revenue_fen = Fen(required=True, allow_negative=True)
-    total_expenditure_fen = Fen(required=True, allow_negative=True)
-    signed_at = fields.AwareDateTime(required=True)
 
 
 EVENT_SCHEMAS = [ChainStepSigned]
@@ -59,70 +48,83 @@ class ChainStep(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-class SignatureRequest(Schema):
-    decision = fields.String(required=True, validate=validate.OneOf(["signed", "returned"]))
-    reasons = fields.String(load_default="", validate=validate.Length(max=4000))
-    signer_region_code = fields.String(validate=REGION_CODE)  # 460000 to sign as the provincial tax bureau
+class ProposalCosignRequest(cs.SignatureRequest):
+    """Tax's co-signature of the center's adjustment proposal: the figures tax stands behind."""
+
+    region_code = fields.String(required=True, validate=REGION_CODE)
+    delta_revenue_fen = Fen(required=True, allow_negative=True)
+    delta_expenditure_fen = Fen(required=True, allow_negative=True)
 
 
-def check_signature(chain: dict, decision: str, reasons: str, signer_region_code: str) -> str:
-    """Guard tax's signature; returns the step signed. The provincial step is signed from a provincial code."""
-    awaiting = chain.get("awaiting") or []
-    step = chain.get("pending_step")
-    if not step:
-        raise ChainSigningError(f"the chain waits for no step now ({chain.get('state')}); nothing to sign")
-    provincial = "provincial_tax" in awaiting
-    if not provincial and "tax" not in awaiting:
-        raise ChainSigningError(f"step {step!r} waits for {', '.join(awaiting) or 'no one'}, not tax")
-    if provincial and not signer_region_code.endswith("0000"):
-        raise ChainSigningError(f"step {step!r} is the provincial tax bureau's; sign it with the provincial "
-                                f"region code, not {signer_region_code}")
-    if decision == "returned" and not reasons.strip():
-        raise ChainSigningError("a step returned for revision must say why (reasons)")
-    return step
+def _history(row: ChainStep, at: str, action: str, by: str, note: str = "") -> None:
+    row.history = [*(row.history or []), {"at": at, "action": action, "by": by, "note": note}]
 
 
 class ChainSigningEntrypoints:
     def chain_clock(self) -> datetime:
         return datetime.now(UTC)
 
-    @handles("fundlink.finance.approval_chain.progressed.v1")
-    def on_chain_progressed(self, event):
-        data, now = event.data, self.chain_clock()
-        row = self.db.session.get(ChainStep, (data["kind"], data["draft_id"]))
-        if row is None:
-            row = ChainStep(kind=data["kind"], draft_id=data["draft_id"], region_code=data["region_code"], history=[])
-            self.db.session.add(row)
-        if row.chain and row.chain.get("sequence", 0) >= data["sequence"]:
-            return  # an older notice overtaken by a newer one
-        row.chain = {k: data.get(k) for k in ("state", "pending_step", "awaiting", "complete", "total_revenue_fen",
-                                               "total_expenditure_fen", "sequence")}
-        row.history = [*row.history, {"at": data["at"], "action": data["action"], "by": data["by"],
-                                      "note": data.get("note", "")}]
-        row.updated_at = now
-
-    @http("POST", "/approval-chains/<kind>/<draft_id>/signature", request_schema=SignatureRequest,
-          expected_exceptions=(ChainSigningError,))
-    def sign_chain_step(self, request, kind, draft_id):
-        body, now = SignatureRequest().load(json_body(request)), self.chain_clock()
+    def _chain_step_row(self, kind: str, draft_id: str, region_code: str) -> ChainStep:
         row = self.db.session.get(ChainStep, (kind, draft_id))
         if row is None:
+            row = ChainStep(kind=kind, draft_id=draft_id, region_code=region_code, history=[], chain={},
+                            updated_at=self.chain_clock())
+            self.db.session.add(row)
+        return row
+
+    @handles("fundlink.finance.approval_chain.progressed.v1")
+    def on_chain_progressed(self, event):
+        data = event.data
+        row = self._chain_step_row(data["kind"], data["draft_id"], data["region_code"])
+        chain = cs.chain_copy(row.chain, data)
+        if chain is None:
+            return  # an older notice overtaken by a newer one
+        row.chain, row.updated_at = chain, self.chain_clock()
+        _history(row, data["at"], data["action"], data["by"], data.get("note", ""))
+
+    @http("POST", "/approval-chains/<kind>/<draft_id>/signature", request_schema=cs.SignatureRequest,
+          expected_exceptions=(ChainSigningError,))
+    def sign_chain_step(self, request, kind, draft_id):
+        body, now = cs.SignatureRequest().load(json_body(request)), self.chain_clock()
+        row = self.db.session.get(ChainStep, (kind, draft_id))
+        if row is None or not row.chain:
             raise NotFound(f"tax has heard of no {kind} chain for {draft_id!r}")
         region = body.get("signer_region_code") or row.region_code
-        step = check_signature(row.chain, body["decision"], body["reasons"], region)
-        payload = {"kind": kind, "draft_id": draft_id, "region_code": row.region_code, "step": step,
-                   "signer_region_code": region, "decision": body["decision"],
-                   "total_revenue_fen": row.chain["total_revenue_fen"],
-                   "total_expenditure_fen": row.chain["total_expenditure_fen"], "signed_at": now}
-        if body["reasons"].strip():
-            payload["reasons"] = body["reasons"].strip()
+        step = cs.check_signature("tax", row.chain, body["decision"], body["reasons"], region)
+        figures = (row.chain["total_revenue_fen"], row.chain["total_expenditure_fen"])
+        payload = cs.signature_payload(kind, draft_id, row.region_code, step, region, body, figures, now)
         self.db.publish(ChainStepSigned, payload, subject=draft_id, correlation_id=draft_id, region=row.region_code)
+        _history(row, now.isoformat(), body["decision"], "tax", f"{step} as {region}")
         return 202, {"kind": kind, "draft_id": draft_id, "step": step, "decision": body["decision"]}
+
+    @http("POST", "/budget-adjustments/<adjustment_id>/cosignature", request_schema=ProposalCosignRequest,
+          expected_exceptions=(ChainSigningError,))
+    def cosign_adjustment_proposal(self, request, adjustment_id):
+        """HO-13: tax co-signs (or refuses, with reasons) the revenue and spending changes of the center's
+        adjustment proposal; the center proposes it to the bureau and finance only with this signature."""
+        body, now = ProposalCosignRequest().load(json_body(request)), self.chain_clock()
+        cs.check_reasons(body["decision"], body["reasons"])
+        row = self._chain_step_row("adjustment", adjustment_id, body["region_code"])
+        if row.chain.get("pending_step") or row.chain.get("complete"):  # a returned proposal is co-signed anew
+            raise ChainSigningError(f"adjustment {adjustment_id} is already on finance's chain "
+                                    f"({row.chain.get('state')}); tax signs the steps that wait for it there")
+        region = body.get("signer_region_code") or body["region_code"]
+        figures = (body["delta_revenue_fen"], body["delta_expenditure_fen"])
+        payload = cs.signature_payload("adjustment", adjustment_id, body["region_code"], "proposed", region, body,
+                                       figures, now)
+        self.db.publish(ChainStepSigned, payload, subject=adjustment_id, correlation_id=adjustment_id,
+                        region=body["region_code"])
+        row.updated_at = now
+        _history(row, now.isoformat(), body["decision"], "tax", f"proposal co-signed: revenue {figures[0]} fen, "
+                 f"expenditure {figures[1]} fen")
+        return 202, {"kind": "adjustment", "draft_id": adjustment_id, "step": "proposed",
+                     "decision": body["decision"], "delta_revenue_fen": figures[0],
+                     "delta_expenditure_fen": figures[1]}
 
     @http("GET", "/approval-chains/<kind>/<draft_id>")
     def get_chain_step(self, request, kind, draft_id):
         row = self.db.session.get(ChainStep, (kind, draft_id))
         if row is None:
             raise NotFound(f"tax has heard of no {kind} chain for {draft_id!r}")
-        return {"kind": kind, "draft_id": draft_id, "region_code": row.region_code, **row.chain,
+        return {"kind": kind, "draft_id": draft_id, "region_code": row.region_code, **(row.chain or {}),
                 "history": row.history}

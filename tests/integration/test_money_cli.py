@@ -39,8 +39,17 @@ def test_an_officer_moves_a_hengshui_budget_and_opens_a_plan_round(fleet, tmp_pa
     wait_for(lambda: fleet.get("finance", "/budget-drafts/HS-2026").ok, message="the draft at finance")
     code, out = run("budget", "list", "--at", "finance", "--url", finance)
     assert code == 0 and "HS-2026" in out and "hs_reviewed" in out and "'finance'" in out
-    code, out = run("budget", "sign", "HS-2026", "--agency", "tax", "--url", finance)
-    assert code == 1 and "is for finance; 'tax' cannot perform it" in out
+    code, out = run("budget", "sign", "HS-2026", "--agency", "market_regulation", "--url", finance)
+    assert code != 0 and "--agency must be" in out
+    assert run("budget", "review", "HS-2026", "--as", "finance", "--url", finance)[0] == 0
+    # Hengshui's joint submission is finance's and the bureau's; the bureau signs at its own service, once
+    # finance's progress notice has told it the joint step waits for it.
+    wait_for(lambda: run("budget", "sign", "HS-2026", "--agency", "healthcare_security", "--url", bureau)[0] == 0,
+             message="the bureau's signature")
+    code, out = run("budget", "sign", "HS-2026", "--agency", "finance", "--url", finance)
+    assert code == 0, out
+    wait_for(lambda: fleet.get("finance", "/budget-drafts/HS-2026").json().get("state") == "jointly_submitted",
+             message="the joint submission sent once both signed")
 
     code, out = run("plan", "round", "2026-Q3", "--region", "131102", "--region", "131121", "--url", center)
     assert code == 0

@@ -174,6 +174,8 @@ def test_adjustment_chain_and_final_accounts_on_signed_events(fleet, keys_dir, a
                ["provincial_healthcare_security", "provincial_tax", "provincial_finance"])
 
     # The provincial compilation: a city bureau may not sign it; the provincial tax, bureau and finance do.
+    wait_for(lambda: _bureau_chain(fleet, "adjustment", adj).get("pending_step") == "province_compiled",
+             message="the provincial step at the bureau")
     r = fleet.post("healthcare_security", f"/approval-chains/adjustment/{adj}/signature",
                    json={"decision": "signed"}, role="head")
     assert r.status_code == 409 and "provincial region code" in r.json()["message"]
@@ -200,6 +202,52 @@ def test_adjustment_chain_and_final_accounts_on_signed_events(fleet, keys_dir, a
     assert final["complete"] and final["state"] == "npc_standing_committee_approved"
     signers = [(h["by"], h["action"]) for h in final["history"] if h["action"] in ("signed", "approved")]
     assert ("provincial_tax", "signed") in signers and ("healthcare_security", "signed") in signers
+    # The approved adjustment applies to the budget lines: original, adjustment and adjusted, in fen.
+    budget = wait_for(lambda: (b := call(fleet, "hs_center", "GET", f"/budget-drafts/{draft_id}"))
+                      ["adjustments_applied"] == [adj] and b, message="the adjustment applied at the center")
+    assert budget["budget"] == [{
+        "scheme": "employee",
+        "original": {"revenue_fen": 80_000_000_00, "expenditure_fen": 75_000_000_00, "balance_fen": 5_000_000_00},
+        "adjustment": {"revenue_fen": 0, "expenditure_fen": 40_000_000, "balance_fen": -40_000_000},
+        "adjusted": {"revenue_fen": 80_000_000_00, "expenditure_fen": 75_000_000_00 + 40_000_000,
+                     "balance_fen": 5_000_000_00 - 40_000_000}}]
+    r = call(fleet, "hs_center", "POST", "/budget-execution-reports", {
+        "report_id": "X-2026-Q2", "draft_id": draft_id, "quarter": "2026-Q2", "actuals": {"employee": [1, 1]}})
+    assert r["report_id"] == "X-2026-Q2"
+    report = wait_for(lambda: [n["data"] for n in call(fleet, "finance", "GET", "/notices")["notices"]
+                               if n["kind"] == "execution_report"], message="the execution report at finance")
+    assert report[-1]["lines"][0]["budget_expenditure_fen"] == 75_000_000_00 + 40_000_000  # the adjusted budget
+
+    # A revenue change is proposed together with tax (004:25): it waits for tax's own signed co-signature.
+    adj2 = "ADJ-2026-460100-2"
+    proposal = call(fleet, "hs_center", "POST", "/budget-adjustments", {
+        "adjustment_id": adj2, "draft_id": draft_id, "reason": "fewer employers pay after the factory closures",
+        "deltas": {"employee": [-3_000_000, 0]}})
+    assert proposal["status"] == "awaiting_tax" and "tax" in proposal["waiting"]
+    r = fleet.post("tax", f"/budget-adjustments/{adj2}/cosignature", json={
+        "region_code": CITY, "delta_revenue_fen": -3_000_000, "delta_expenditure_fen": 0, "decision": "returned"},
+        role="head")
+    assert r.status_code == 409 and "must say why" in r.json()["message"]
+    call(fleet, "tax", "POST", f"/budget-adjustments/{adj2}/cosignature", {
+        "region_code": CITY, "delta_revenue_fen": -3_000_000, "delta_expenditure_fen": 0, "decision": "returned",
+        "reasons": "collection data show a fall of 2 million yuan, not 3"}, role="head")
+    refused = wait_for(lambda: (a := call(fleet, "hs_center", "GET", f"/budget-adjustments/{adj2}"))["status"]
+                       == "refused_by_tax" and a, message="tax's refusal at the center")
+    assert "2 million" in refused["waiting"]
+    at(2026, 7, 2)
+    revised = call(fleet, "hs_center", "POST", f"/budget-adjustments/{adj2}/revision", {
+        "draft_id": draft_id, "reason": "fewer employers pay after the factory closures",
+        "deltas": {"employee": [-2_000_000, 0]}})
+    assert revised["status"] == "awaiting_tax"
+    call(fleet, "tax", "POST", f"/budget-adjustments/{adj2}/cosignature", {
+        "region_code": CITY, "delta_revenue_fen": -2_000_000, "delta_expenditure_fen": 0, "decision": "signed"},
+        role="head")
+    wait_state(fleet, "adjustment", adj2, "proposed", ["healthcare_security", "finance"])
+    sent = call(fleet, "hs_center", "GET", f"/budget-adjustments/{adj2}")
+    assert sent["status"] in ("sent", "in_review") and sent["proposal"]["tax_cosigned"] is True
+    assert sent["proposal"]["delta_revenue_fen"] == -2_000_000
+    cosigned = [n for n in call(fleet, "finance", "GET", f"/approval-chains/adjustment/{adj2}")["history"]]
+    assert cosigned[0]["action"] == "submitted"
 
     # HO-14: center → bureau → finance → joint (finance + the bureau's signed event) → government.
     at(2027, 3, 1)
@@ -230,6 +278,10 @@ def test_adjustment_chain_and_final_accounts_on_signed_events(fleet, keys_dir, a
     wait_state(fleet, "final_accounts", fa, "government_approved")
     wait_for(lambda: call(fleet, "healthcare_security", "GET", f"/final-accounts/{fa}")["status"]
              == "government_approved", message="the approval at the bureau")
+    # No agency failed to handle any of it (e.g. finance with tax's co-signature of a proposal it has no chain for).
+    for agency in ("finance", "hs_center", "healthcare_security", "tax"):
+        assert metric_value(fleet, agency, "fundlink_handoff_last_failure_timestamp_seconds", direction="in") == 0, \
+            agency
 
 
 def test_treasury_transfers_and_resident_subsidy_with_missed_deadlines_alerted(fleet, keys_dir, amqp_uri):

@@ -199,9 +199,9 @@ def test_execution_report_adjustment_and_final_accounts_leave_the_center(fleet, 
         "report_id": "X-1", "draft_id": "B-HS", "quarter": "2026-Q1", "actuals": {"employee": [250_00, 190_00]}})
     assert r["late"] is False and r["deadline"]["due_at"].startswith("2026-04-30")
     r = fleet.post("hs_center", "/budget-adjustments", json={
-        "adjustment_id": "ADJ-1", "draft_id": "B-HS", "reason": "epidemic", "deltas": {"employee": [-50_00, 0]}},
-        timeout=10)
-    assert r.status_code == 409 and "tax" in r.json()["message"]
+        "adjustment_id": "ADJ-0", "draft_id": "B-HS", "reason": "epidemic", "deltas": {"employee": [-50_00, 0]}},
+        timeout=10)  # a revenue change waits for tax's own signed co-signature; it is not sent before
+    assert r.status_code == 202 and r.json()["status"] == "awaiting_tax" and "tax" in r.json()["waiting"]
     call(fleet, "hs_center", "POST", "/budget-adjustments", {
         "adjustment_id": "ADJ-1", "draft_id": "B-HS", "reason": "epidemic", "deltas": {"employee": [0, 120_00]}})
     call(fleet, "hs_center", "POST", "/final-accounts", {

@@ -3,7 +3,8 @@
 The budget goes through the whole Hainan chain (center + tax → bureau → finance → joint submission →
 government → congress → filing), with one return for revision; four quarterly plans are submitted, one
 city late and alerted; twelve monthly allocations and their disbursements are made; the totals reconcile
-to the fen. The government, the congress and tax speak with their own keys.
+to the fen. The government, the congress and tax speak with their own keys; the bureau and tax sign the joint
+submission with theirs, at their own services, and finance sends it only when every signature has arrived.
 """
 
 import json
@@ -15,6 +16,7 @@ from kombu import Connection
 from services.finance.service import FinanceService
 from services.healthcare_security.service import HealthcareSecurityService
 from services.hs_center.service import HsCenterService
+from services.tax.service import TaxService
 from shared.bus.catalogue import catalogue
 from shared.bus.topology import service_queue
 from shared.deadlines import SHANGHAI
@@ -38,6 +40,10 @@ class Bureau(HealthcareSecurityService):
     clock = fixed_clock
 
 
+class Tax(TaxService):
+    chain_clock = fixed_clock
+
+
 def at(year, month, day, hour=10):
     CLOCK["now"] = datetime(year, month, day, hour, 0, tzinfo=SHANGHAI)
     return CLOCK["now"]
@@ -48,8 +54,8 @@ DRAFT = "BUD-2026-460000"
 JOINT = "fundlink.finance.budget.joint_submission_sent.v1"
 
 
-def call(fleet, agency, method, path, body=None, expect=(200, 201, 202)):
-    r = fleet.call(method, agency, path, json=body, timeout=15)
+def call(fleet, agency, method, path, body=None, expect=(200, 201, 202), role=None):
+    r = fleet.call(method, agency, path, json=body, timeout=15, role=role)
     assert r.status_code in expect, f"{method} {path}: {r.status_code} {r.text}"
     return r.json()
 
@@ -84,6 +90,15 @@ SCHEMES = [
     {"scheme": "resident", "revenue_fen": 620_000_000_00, "expenditure_fen": 600_000_000_00,
      "balance_fen": 20_000_000_00, "insured_person_count": 6_900_000},
 ]
+
+
+def tax_sees_finance(fleet):
+    """Tax's copy of the chain has caught up with finance's (its last progress notice is the latest)."""
+    def caught_up():
+        latest = len(call(fleet, "finance", "GET", f"/budget-drafts/{DRAFT}")["history"])
+        copy = fleet.get("tax", f"/approval-chains/budget/{DRAFT}")
+        return copy.ok and copy.json().get("sequence") == latest and copy.json()
+    assert wait_for(caught_up, message="tax's copy of the chain")["awaiting"] == ["healthcare_security", "tax"]
 
 
 def run_budget_chain(fleet, keys_dir, amqp_uri, gov_queue):
@@ -128,11 +143,41 @@ def run_budget_chain(fleet, keys_dir, amqp_uri, gov_queue):
     call(fleet, "finance", "POST", f"/budget-drafts/{DRAFT}/review", {"decision": "agreed"})
     wait_for(lambda: call(fleet, "healthcare_security", "GET", f"/budget-drafts/{DRAFT}")["status"]
              == "finance_agreed", message="finance's review at the bureau")
-    for agency in ("healthcare_security", "tax"):
-        state = call(fleet, "finance", "POST", f"/budget-drafts/{DRAFT}/signatures", {"agency": agency})
-        assert state["state"] == "finance_reviewed" and agency not in state["waiting_for"]["by"]
+    # Finance asks; it records only its own signature. The bureau and tax sign with their own keys.
+    r = fleet.post("finance", f"/budget-drafts/{DRAFT}/signatures", json={"agency": "tax"}, timeout=10)
+    assert r.status_code == 409 and "own key" in r.json()["message"]
     state = call(fleet, "finance", "POST", f"/budget-drafts/{DRAFT}/signatures", {"agency": "finance"})
-    assert state["state"] == "jointly_submitted" and state["waiting_for"]["by"] == ["people_government"]
+    assert state["state"] == "finance_reviewed" and state["waiting_for"]["by"] == ["healthcare_security", "tax"]
+    tax_sees_finance(fleet)
+
+    # Tax returns the joint submission, with reasons: the draft goes back to the center, and after the
+    # resubmission the chain resumes at the joint step, where every signatory signs again.
+    at(2025, 10, 29)
+    r = fleet.post("tax", f"/approval-chains/budget/{DRAFT}/signature", json={"decision": "returned"}, role="head")
+    assert r.status_code == 409 and "must say why" in r.json()["message"]
+    call(fleet, "tax", "POST", f"/approval-chains/budget/{DRAFT}/signature",
+         {"decision": "returned", "reasons": "employee revenue must use the 2026 contribution base"}, role="head")
+    back = wait_for(lambda: (d := call(fleet, "hs_center", "GET", f"/budget-drafts/{DRAFT}"))["status"] == "drafting"
+                    and d, message="tax's return at the center")
+    assert back["revision"] == 2 and "2026 contribution base" in back["returned_reasons"][0]
+    call(fleet, "hs_center", "POST", f"/budget-drafts/{DRAFT}/submit")  # the base was right: same figures
+    wait_for(lambda: call(fleet, "healthcare_security", "GET", f"/budget-drafts/{DRAFT}")["status"]
+             == "awaiting_review", message="the resubmission at the bureau")
+    call(fleet, "healthcare_security", "POST", f"/budget-drafts/{DRAFT}/review", {"decision": "forwarded"})
+    wait_for(lambda: call(fleet, "finance", "GET", f"/budget-drafts/{DRAFT}")["waiting_for"]["by"]
+             == ["finance", "healthcare_security", "tax"], message="the joint step open again at finance")
+    call(fleet, "finance", "POST", f"/budget-drafts/{DRAFT}/signatures", {"agency": "finance"})
+    tax_sees_finance(fleet)
+    call(fleet, "tax", "POST", f"/approval-chains/budget/{DRAFT}/signature", {"decision": "signed"}, role="head")
+    wait_for(lambda: call(fleet, "finance", "GET", f"/budget-drafts/{DRAFT}")["waiting_for"]["by"]
+             == ["healthcare_security"], message="tax's signature at finance")
+    wait_for(lambda: (call(fleet, "healthcare_security", "GET", f"/budget-drafts/{DRAFT}")["figures"].get("chain")
+                      or {}).get("awaiting") == ["healthcare_security"], message="the joint step at the bureau")
+    call(fleet, "healthcare_security", "POST", f"/approval-chains/budget/{DRAFT}/signature", {"decision": "signed"},
+         role="head")
+    state = wait_for(lambda: (d := call(fleet, "finance", "GET", f"/budget-drafts/{DRAFT}"))["state"]
+                     == "jointly_submitted" and d, message="the joint submission")
+    assert state["waiting_for"]["by"] == ["people_government"]
     sent = take_one(amqp_uri, gov_queue)
     payload = json.loads(sent.body)
     assert sorted(s["agency"] for s in payload["signatories"]) == ["finance", "healthcare_security", "tax"]
@@ -159,6 +204,9 @@ def run_budget_chain(fleet, keys_dir, amqp_uri, gov_queue):
              message="the congress approval at finance")
     done = call(fleet, "finance", "POST", f"/budget-drafts/{DRAFT}/review", {"decision": "agreed"})  # filing
     assert done["state"] == "filed_with_province" and done["complete"]
+    for agency in ("finance", "hs_center", "healthcare_security", "tax"):  # every signed event was taken as sent
+        assert metric_value(fleet, agency, "fundlink_handoff_last_failure_timestamp_seconds", direction="in") == 0, \
+            agency
 
 
 def city_amount(city, month):
@@ -248,7 +296,7 @@ def allocate_and_disburse(fleet, plan_id, months, approved):
 
 
 def test_one_fiscal_year_through_the_bus(fleet, keys_dir, amqp_uri):
-    for agency, cls in (("finance", Finance), ("hs_center", Center), ("healthcare_security", Bureau)):
+    for agency, cls in (("finance", Finance), ("hs_center", Center), ("healthcare_security", Bureau), ("tax", Tax)):
         fleet.start(agency, cls)
     gov_queue = government_inbox(amqp_uri)
     run_budget_chain(fleet, keys_dir, amqp_uri, gov_queue)

@@ -39,6 +39,10 @@ class TaxCosignatureMissing(DomainError): ...
 class InvalidBudgetLines(DomainError): ...
 
 
+class SignsWithOwnKey(DomainError):
+    """A co-signatory signs with its own key through its own service; finance never records it for them."""
+
+
 @dataclass(frozen=True)
 class BudgetLine:
     """One scheme's figures. In a budget adjustment they are signed changes (deltas).
@@ -169,6 +173,11 @@ class FinalAccountsJointSubmissionSent(ChainEvent):
 @dataclass(frozen=True)
 class FinalAccountsApproved(ChainEvent):
     event_name = "people_government.final_accounts.approved"
+
+
+@dataclass(frozen=True)
+class FinalAccountsApprovedByStandingCommittee(ChainEvent):
+    event_name = "peoples_congress.final_accounts.approved"
 
 
 @dataclass(frozen=True)
@@ -320,6 +329,17 @@ FINAL_ACCOUNTS = BudgetChain(  # 004:26, 001:242
             "jointly_submitted", ("finance", "healthcare_security"), FinalAccountsJointSubmissionSent, True
         ),
         ChainStep("government_approved", ("people_government",), FinalAccountsApproved),
+    ),
+)
+
+
+PROVINCIAL_FINAL_ACCOUNTS = replace(  # 004:27: the province's own accounts go on to the NPC standing committee
+    FINAL_ACCOUNTS,
+    chain_id="final_accounts.province",
+    steps=(
+        *FINAL_ACCOUNTS.steps,
+        ChainStep("npc_standing_committee_approved", ("provincial_npc_standing_committee",),
+                  FinalAccountsApprovedByStandingCommittee),
     ),
 )
 
@@ -543,20 +563,30 @@ class ChainNotConfigured(DomainError): ...
 
 
 CHAINS: Mapping[str, BudgetChain] = MappingProxyType(
-    {c.chain_id: c for c in (HAINAN_BUDGET, HENGSHUI_BUDGET, HAINAN_ADJUSTMENT, FINAL_ACCOUNTS)}
+    {c.chain_id: c for c in (HAINAN_BUDGET, HENGSHUI_BUDGET, HAINAN_ADJUSTMENT, FINAL_ACCOUNTS,
+                             PROVINCIAL_FINAL_ACCOUNTS)}
 )
 
 # Which chain a region's drafts follow, by region-code prefix (the longest prefix wins). Hainan codes start
-# with 46 (004:22), Hengshui's with 1311 (001:237); a deployment for another jurisdiction adds its own.
+# with 46 (004:22), Hengshui's with 1311 (001:237); a deployment for another jurisdiction adds its own. A kind
+# suffixed "@province" is the chain of the province's own drafts (region code ..0000), where it differs: Hainan's
+# provincial final accounts go on to the provincial NPC standing committee (004:27).
+PROVINCIAL = "@province"
 REGION_CHAINS: Mapping[str, Mapping[str, str]] = MappingProxyType({
     "46": MappingProxyType({"budget": "hainan.budget", "adjustment": "hainan.adjustment",
-                            "final_accounts": "final_accounts"}),
+                            "final_accounts": "final_accounts",
+                            "final_accounts" + PROVINCIAL: "final_accounts.province"}),
     "1311": MappingProxyType({"budget": "hengshui.budget", "final_accounts": "final_accounts"}),
 })
 
 
 def chain_for(region_code: str, kind: str, config: Mapping[str, Mapping[str, str]] = REGION_CHAINS) -> BudgetChain:
-    """The configured chain of ``kind`` for a region; a region without one is refused, never guessed."""
+    """The configured chain of ``kind`` for a region; a region without one is refused, never guessed. A
+    province's own drafts (code ..0000) follow the ``<kind>@province`` chain where one is configured."""
+    if len(region_code) == 6 and region_code.endswith("0000"):
+        provincial = [p for p in config if region_code.startswith(p) and kind + PROVINCIAL in config[p]]
+        if provincial:
+            return CHAINS[config[max(provincial, key=len)][kind + PROVINCIAL]]
     prefixes = sorted((p for p in config if region_code.startswith(p) and kind in config[p]), key=len)
     if not prefixes:
         raise ChainNotConfigured(
@@ -641,3 +671,17 @@ def draft_from_dict(data: Mapping) -> BudgetDraft:
         history=tuple(ChainRecord(datetime.fromisoformat(at), by, action, state, note)
                       for at, by, action, state, note in data["history"]),
     )
+
+
+def adjusted_totals(budget: BudgetDraft, adjustments: Iterable[BudgetDraft]) -> dict:
+    """The budget's totals as approved, the sum of its approved adjustments (004:25) and the adjusted totals, in
+    fen. Only adjustments whose chain is complete count; their figures are signed changes."""
+    done = [a for a in adjustments if a.chain.kind == "adjustment" and a.is_complete]
+    revenue, spending = sum(a.total_revenue_fen for a in done), sum(a.total_expenditure_fen for a in done)
+    return {
+        "original": {"revenue_fen": budget.total_revenue_fen, "expenditure_fen": budget.total_expenditure_fen},
+        "adjustment": {"revenue_fen": revenue, "expenditure_fen": spending},
+        "adjusted": {"revenue_fen": budget.total_revenue_fen + revenue,
+                     "expenditure_fen": budget.total_expenditure_fen + spending},
+        "adjustments_applied": sorted(a.draft_id for a in done),
+    }

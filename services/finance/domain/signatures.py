@@ -13,11 +13,21 @@ such an event to the chain actor it speaks for and applies it, with the guards:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from ._base import DomainError, _aware
-from .chains import BudgetDraft, ChainEvent, ChainStep, WrongActor, advance, return_for_revision
+from .chains import (
+    REGION_CHAINS,
+    BudgetDraft,
+    ChainEvent,
+    ChainNotConfigured,
+    ChainStep,
+    WrongActor,
+    advance,
+    chain_for,
+    return_for_revision,
+)
 
 PROVINCIAL = "provincial_"
 
@@ -86,6 +96,16 @@ def sign_step(
             f"{draft.draft_id} carries {on_chain[0]} and {on_chain[1]} fen; sign the figures on the chain"
         )
     return advance(draft, actor, at)
+
+
+def is_compilers_cosignature(kind: str, region_code: str, step: str,
+                              config: Mapping[str, Mapping[str, str]] = REGION_CHAINS) -> bool:
+    """A signature on the chain's opening state is the co-compiler's (tax co-signing the center's adjustment
+    proposal, 004:25): it belongs to the compiler's proposal, not to a step finance tracks."""
+    try:
+        return chain_for(region_code, kind, config).opening == step
+    except ChainNotConfigured:
+        return False
 
 
 def government_actor(draft: BudgetDraft, government_level: str) -> str:

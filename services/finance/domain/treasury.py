@@ -46,6 +46,9 @@ def parse_dekad(dekad: str) -> tuple[int, int, int]:
     found = _DEKAD.match(dekad) if isinstance(dekad, str) else None
     if not found:
         raise InvalidPeriod(f"ten-day period {dekad!r} must be written YYYY-MM-Dn with n 1..3, e.g. '2026-03-D2'")
+    if not 2000 <= int(found[1]) <= 2099:
+        # The fund's ledgers start this century; year 0 would also break date arithmetic in the watch.
+        raise InvalidPeriod(f"ten-day period {dekad!r}: the year must be 2000..2099")
     return int(found[1]), int(found[2]), int(found[3])
 
 

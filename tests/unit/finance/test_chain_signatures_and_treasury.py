@@ -1,5 +1,6 @@
 """Finance's rules for signed chain steps (HO-10/13/14) and money coming in (HO-06 treasury 旬, HO-07 subsidy)."""
 
+from dataclasses import replace
 from datetime import datetime
 
 import pytest
@@ -118,6 +119,8 @@ def test_dekads_are_days_1_10_11_20_and_21_to_month_end():
     assert tr.next_dekad("2027-12-D3") == "2028-01-D1"
     with pytest.raises(fin.InvalidPeriod):
         tr.parse_dekad("2027-02-D4")
+    with pytest.raises(fin.InvalidPeriod, match="2000..2099"):  # year 0 once broke finance's watch
+        tr.parse_dekad("0000-01-D1")
 
 
 def test_a_dekad_s_transfer_is_due_when_the_next_dekad_ends_and_never_rolls():
@@ -166,3 +169,87 @@ def test_the_resident_subsidy_is_due_31_august_and_received_once():
     tr.receive_resident_subsidy("R-1", [])
     with pytest.raises(tr.AlreadyReceived):
         tr.receive_resident_subsidy("R-1", ["R-1"])
+
+
+def test_the_budget_joint_submission_completes_only_with_every_configured_signature():
+    """HO-10: finance, the bureau and (Hainan) tax each sign the joint step with their own signed event; the last
+    one, whoever it is, sends the submission. Hengshui's chain needs no tax signature."""
+    for region, signers in (("460100", ("tax", "finance", "healthcare_security")),
+                            ("131102", ("healthcare_security", "finance"))):
+        chain = fin.chain_for(region, "budget")
+        draft = fin.open_draft("B-1", 2027, region, chain)
+        draft, _ = fin.submit(draft, "hs_center", [BudgetLine(None, 100_00, 90_00)], NOON,
+                              tax_cosigned=chain.tax_cosign != "never")
+        draft, _ = fin.advance(draft, "healthcare_security", NOON)
+        draft, _ = fin.advance(draft, "finance", NOON)
+        figures = (100_00, 90_00)
+        for agency in signers[:-1]:
+            draft, event = sig.sign_step(draft, agency, region, "jointly_submitted", "signed", "", figures, NOON)
+            assert isinstance(event, fin.JointSignatureRecorded) and draft.state == "finance_reviewed"
+        if region.startswith("1311"):
+            with pytest.raises(fin.WrongActor):
+                sig.sign_step(draft, "tax", region, "jointly_submitted", "signed", "", figures, NOON)
+        draft, event = sig.sign_step(draft, signers[-1], region, "jointly_submitted", "signed", "", figures, NOON)
+        assert isinstance(event, fin.BudgetJointSubmissionSent) and draft.state == "jointly_submitted"
+        assert sorted(a for a, _ in fin.joint_signatures(draft, "jointly_submitted")) == sorted(signers)
+
+
+def test_a_co_signatory_returning_the_joint_submission_sends_the_draft_back_to_the_center():
+    draft = fin.open_draft("B-1", 2027, "460100", fin.HAINAN_BUDGET)
+    draft, _ = fin.submit(draft, "hs_center", [BudgetLine(None, 100_00, 90_00)], NOON, tax_cosigned=True)
+    draft, _ = fin.advance(draft, "healthcare_security", NOON)
+    draft, _ = fin.advance(draft, "finance", NOON)
+    draft, _ = sig.sign_step(draft, "finance", "460100", "jointly_submitted", "signed", "", (100_00, 90_00), NOON)
+    draft, event = sig.sign_step(draft, "tax", "460100", "jointly_submitted", "returned",
+                                 "revenue ignores the 2027 base rise", (100_00, 90_00), NOON)
+    assert isinstance(event, fin.DraftReturnedForRevision) and event.resume_at == "jointly_submitted"
+    assert not draft.submitted and draft.history[-1].by == "tax"
+    progress = sig.progress(draft, "budget", NOON)
+    assert progress["action"] == "returned" and progress["by"] == "tax" and "pending_step" not in progress
+
+
+def test_tax_co_signing_the_center_proposal_is_not_a_step_of_finance_chain():
+    assert sig.is_compilers_cosignature("adjustment", "460100", "proposed")
+    assert not sig.is_compilers_cosignature("adjustment", "460100", "province_compiled")
+    assert not sig.is_compilers_cosignature("adjustment", "131102", "proposed")  # no chain configured there
+
+
+def test_provincial_final_accounts_go_on_to_the_npc_standing_committee():
+    """HO-14 (004:27): a province's own final accounts end with the standing committee; a city's with the
+    government."""
+    assert fin.chain_for("460100", "final_accounts") is FINAL_ACCOUNTS
+    chain = fin.chain_for("460000", "final_accounts")
+    assert chain is fin.PROVINCIAL_FINAL_ACCOUNTS and chain.steps[-1].state == "npc_standing_committee_approved"
+    draft = fin.open_draft("FA-1", 2026, "460000", chain)
+    draft, _ = fin.submit(draft, "hs_center", [BudgetLine(None, 100_00, 90_00, 10_00)], NOON)
+    draft, _ = fin.advance(draft, "healthcare_security", NOON)
+    draft, _ = fin.advance(draft, "finance", NOON)
+    for agency in ("finance", "healthcare_security"):
+        draft, _ = sig.sign_step(draft, agency, "460000", "jointly_submitted", "signed", "", (100_00, 90_00), NOON)
+    draft, _ = sig.decide(draft, sig.government_actor(draft, "province"), True, "", NOON)
+    assert draft.state == "government_approved" and not draft.is_complete
+    with pytest.raises(fin.WrongActor):
+        sig.decide(draft, "people_government", True, "", NOON)
+    returned, _ = sig.decide(draft, "provincial_npc_standing_committee", False, "not approved (SC-1)", NOON)
+    assert returned.resume_at == "npc_standing_committee_approved"
+    draft, event = sig.decide(draft, "provincial_npc_standing_committee", True, "", NOON)
+    assert draft.is_complete and event.event_name == "peoples_congress.final_accounts.approved"
+
+
+def test_the_budget_shows_its_approved_adjustments_and_the_adjusted_totals():
+    budget = fin.open_draft("B-1", 2027, "460100", fin.HAINAN_BUDGET)
+    budget, _ = fin.submit(budget, "hs_center", [BudgetLine(None, 100_00, 90_00)], NOON, tax_cosigned=True)
+    approved = proposed()
+    for agency in ("healthcare_security", "finance"):
+        approved, _ = sign(approved, agency)
+    approved, _ = sig.decide(approved, "people_government", True, "", NOON)
+    for agency in ("tax", "healthcare_security", "finance"):
+        approved, _ = sign(approved, agency, region="460000")
+    approved, _ = sig.decide(approved, "provincial_people_government", True, "", NOON)
+    approved, _ = sig.decide(approved, "provincial_npc_standing_committee", True, "", NOON)
+    pending = replace(proposed(), draft_id="ADJ-2")
+    totals = fin.adjusted_totals(budget, [approved, pending])
+    assert totals == {"original": {"revenue_fen": 100_00, "expenditure_fen": 90_00},
+                      "adjustment": {"revenue_fen": 0, "expenditure_fen": 5_000_000_00},
+                      "adjusted": {"revenue_fen": 100_00, "expenditure_fen": 90_00 + 5_000_000_00},
+                      "adjustments_applied": ["ADJ-1"]}

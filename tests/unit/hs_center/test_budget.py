@@ -151,10 +151,46 @@ def test_an_adjustment_that_lowers_revenue_is_proposed_together_with_tax():
     cut = [BudgetLine("resident", -30_00, 0)]
     with pytest.raises(hsc.TaxCosignatureMissing, match="together with tax"):
         hsc.propose_adjustment(approved_budget(), "ADJ-2", "fewer payers", cut, NOON)
-    proposed = hsc.propose_adjustment(
-        approved_budget(), "ADJ-2", "fewer payers", cut, NOON, tax_cosigned=True
-    )
-    assert proposed.delta_revenue_fen == -30_00
+    with pytest.raises(hsc.TaxFiguresDiffer, match="tax signs the figures proposed"):
+        hsc.propose_adjustment(approved_budget(), "ADJ-2", "fewer payers", cut, NOON, tax_signed=(-20_00, 0))
+    proposed = hsc.propose_adjustment(approved_budget(), "ADJ-2", "fewer payers", cut, NOON, tax_signed=(-30_00, 0))
+    assert proposed.delta_revenue_fen == -30_00 and proposed.tax_cosigned and proposed.needs_tax
+
+
+def test_an_adjustment_cannot_take_a_budget_line_below_zero_or_touch_a_missing_scheme():
+    with pytest.raises(hsc.InvalidBudgetLines, match="cannot go below zero"):
+        hsc.draft_adjustment(approved_budget(), "ADJ-3", "cut", [BudgetLine("resident", 0, -391_00)], NOON)
+    one_scheme = hsc.record_budget_approved(hsc.submit_budget_draft(hsc.record_tax_confirmation(
+        hsc.compile_budget("B-1", 2027, "460100", LINES[:1], tax_cosign_required=True), "tax", NOON),
+        "hs_center", NOON)[0], NOON)
+    with pytest.raises(hsc.InvalidBudgetLines, match="no resident line"):
+        hsc.draft_adjustment(one_scheme, "ADJ-3", "cut", [BudgetLine("resident", 0, 10_00)], NOON)
+
+
+def test_an_approved_adjustment_applies_to_the_budget_lines_once():
+    budget = approved_budget()
+    more = [BudgetLine("employee", 0, 50_00), BudgetLine("resident", -30_00, 10_00)]
+    adjusted = hsc.apply_adjustment(budget, "ADJ-1", more, NOON)
+    assert hsc.applied(adjusted, "ADJ-1") and not hsc.applied(budget, "ADJ-1")
+    assert adjusted.lines == budget.lines  # the budget as approved stays as it was
+    assert adjusted.line("employee").expenditure_fen == 850_00 + 50_00
+    assert adjusted.line("resident").revenue_fen == 400_00 - 30_00
+    figures = {f["scheme"]: f for f in hsc.budget_figures(adjusted)}
+    assert figures["resident"] == {
+        "scheme": "resident",
+        "original": {"revenue_fen": 400_00, "expenditure_fen": 390_00, "balance_fen": 0},
+        "adjustment": {"revenue_fen": -30_00, "expenditure_fen": 10_00, "balance_fen": -40_00},
+        "adjusted": {"revenue_fen": 370_00, "expenditure_fen": 400_00, "balance_fen": -40_00},
+    }
+    with pytest.raises(hsc.AdjustmentAlreadyApplied):
+        hsc.apply_adjustment(adjusted, "ADJ-1", more, NOON)
+    with pytest.raises(hsc.BudgetNotApproved):
+        hsc.apply_adjustment(hainan_draft(), "ADJ-1", more, NOON)
+    # Execution is measured against the adjusted budget; a further adjustment starts from it.
+    report = hsc.report_execution(adjusted, "2027-Q1", "employee", 1, 1, "hs_center", at(2027, 4, 1))
+    assert report.budget_expenditure_fen == 900_00
+    with pytest.raises(hsc.InvalidBudgetLines, match="would fall to -1"):
+        hsc.draft_adjustment(adjusted, "ADJ-2", "cut", [BudgetLine("employee", 0, -900_01)], NOON)
 
 
 def test_the_center_compiles_the_final_accounts_with_the_rolling_balance():
