@@ -22,9 +22,10 @@ test: install
 	$(BIN)/fundlink contracts check
 	$(BIN)/pytest -q -m "not faults"
 
-# Restarts the local RabbitMQ and PostgreSQL: run it alone.
+# The drills restart their servers: deploy/faults/servers.sh gives them a RabbitMQ node and a PostgreSQL
+# cluster of their own (`deploy/faults/servers.sh stop` removes them).
 faults: install
-	$(BIN)/pytest -q -s -m faults tests/faults
+	@set -a; eval "$$(deploy/faults/servers.sh start)"; set +a; $(BIN)/pytest -q -s -m faults tests/faults
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

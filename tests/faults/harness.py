@@ -30,6 +30,11 @@ AGENCIES = ("hs_center", "tax")
 HANDOFFS = int(os.environ.get("FUNDLINK_FAULT_HANDOFFS", "10000"))
 VHOST = "fundlink_faults"
 FAULT_DB = "fundlink_faults"
+# The servers the drills restart. `make faults` starts servers of their own (deploy/faults/servers.sh) and
+# names them here; without these the drills act on the main RabbitMQ node and PostgreSQL cluster.
+RABBIT_NODE = os.environ.get("FUNDLINK_FAULT_RABBIT_NODE", "")
+AMQP_PORT = int(os.environ.get("FUNDLINK_FAULT_AMQP_PORT", "5672"))
+PG_CLUSTER = os.environ.get("FUNDLINK_FAULT_PG_CLUSTER", "")  # "<version> <name>"; default: newest, main
 
 
 def _die_with_parent() -> None:
@@ -47,6 +52,17 @@ def free_port() -> int:
 
 def sh(*cmd: str, timeout: int = 180) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=True)
+
+
+def rabbitmqctl(*args: str) -> subprocess.CompletedProcess:
+    return sh("rabbitmqctl", *(("-n", RABBIT_NODE) if RABBIT_NODE else ()), *args)
+
+
+def restart_postgresql() -> None:
+    version, name = PG_CLUSTER.split() if PG_CLUSTER else (
+        sorted(p.name for p in Path("/etc/postgresql").iterdir())[-1], "main")
+    subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, name, "restart"], check=True,
+                   capture_output=True, timeout=120)
 
 
 @dataclass
@@ -72,7 +88,7 @@ HEADER = (f"{'scenario':28} {'sent':>7} {'delivered':>9} {'lost':>5} {'duplicate
 class Drill:
     """One scenario's world: a fresh vhost, fresh schemas, the two services."""
 
-    def __init__(self, scenario: str, pg_base: str, keys_dir: Path, log_dir: Path, amqp_port: int = 5672,
+    def __init__(self, scenario: str, pg_base: str, keys_dir: Path, log_dir: Path, amqp_port: int = AMQP_PORT,
                  env_extra: dict[str, dict[str, str]] | None = None):
         self.scenario = scenario
         self.pg_base = pg_base.rsplit("/", 1)[0] + "/" + FAULT_DB
@@ -87,16 +103,16 @@ class Drill:
     # -- setup -------------------------------------------------------------------------
     @property
     def admin_amqp(self) -> str:
-        return f"amqp://guest:guest@127.0.0.1:5672/{VHOST}"
+        return f"amqp://guest:guest@127.0.0.1:{AMQP_PORT}/{VHOST}"
 
     def amqp_for_services(self) -> str:
         return f"amqp://guest:guest@127.0.0.1:{self.amqp_port}/{VHOST}"
 
     def reset(self) -> None:
         with contextlib.suppress(subprocess.CalledProcessError):
-            sh("rabbitmqctl", "delete_vhost", VHOST)
-        sh("rabbitmqctl", "add_vhost", VHOST)
-        sh("rabbitmqctl", "set_permissions", "-p", VHOST, "guest", ".*", ".*", ".*")
+            rabbitmqctl("delete_vhost", VHOST)
+        rabbitmqctl("add_vhost", VHOST)
+        rabbitmqctl("set_permissions", "-p", VHOST, "guest", ".*", ".*", ".*")
         admin = sa.create_engine(self.pg_base.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             if not conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": FAULT_DB}).first():
@@ -267,7 +283,7 @@ class Drill:
 class FaultProxy:
     """A TCP proxy to the broker that can stall (stop forwarding) and cut (close every connection)."""
 
-    def __init__(self, upstream_port: int = 5672):
+    def __init__(self, upstream_port: int = AMQP_PORT):
         self.upstream = ("127.0.0.1", upstream_port)
         self.port = free_port()
         self.stalled = threading.Event()

@@ -7,12 +7,11 @@ is bounded.
 """
 
 import signal
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
-from harness import HEADER, Drill, FaultProxy, sh
+from harness import HEADER, Drill, FaultProxy, rabbitmqctl, restart_postgresql
 
 pytestmark = pytest.mark.faults
 CRASHING_RELAY = [str(Path(__file__).with_name("crashing_relay.py"))]
@@ -58,10 +57,10 @@ def test_rabbitmq_restarted_mid_stream(drill):
     d = drill("rabbitmq_restart")
 
     def fault():
-        sh("rabbitmqctl", "stop_app")
+        rabbitmqctl("stop_app")
         time.sleep(3)
-        sh("rabbitmqctl", "start_app")
-        sh("rabbitmqctl", "await_startup")
+        rabbitmqctl("start_app")
+        rabbitmqctl("await_startup")
 
     run(d, fault)
     assert_clean(d.figures)
@@ -97,11 +96,9 @@ def test_relay_killed_between_publish_and_mark_sent(drill):
 
 def test_postgresql_restarted_mid_stream(drill):
     d = drill("postgres_restart")
-    version = sorted(p.name for p in Path("/etc/postgresql").iterdir())[-1]
 
     def fault():
-        subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"], check=True,
-                       capture_output=True, timeout=120)
+        restart_postgresql()
 
     run(d, fault)
     assert_clean(d.figures)
