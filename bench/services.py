@@ -57,24 +57,6 @@ def fresh_database(store: str, database_url: str, work: Path, agency: str) -> st
     return f"{database_url}{sep}options=-csearch_path%3D{schema}"
 
 
-def delete_queues(amqp_uri: str, agencies) -> None:
-    """Start from empty queues, so nothing left by an earlier run is counted."""
-    from kombu import Connection
-
-    from shared.bus.catalogue import catalogue
-    from shared.bus.topology import dead_letter_queue_name, queue_name
-
-    names = [queue_name(a, e.routing_key) for a in agencies for e in catalogue().consumed_by(a)]
-    names += [dead_letter_queue_name(a) for a in agencies]
-    with Connection(amqp_uri) as conn:
-        for name in names:
-            channel = conn.channel()
-            try:
-                channel.queue_delete(name)
-            finally:
-                channel.close()
-
-
 def wait_healthy(port: int, proc, log: Path, timeout: float = 90) -> None:
     """Until /health is 200: database and broker reachable and every consumer bound to its queue."""
     import requests
@@ -112,7 +94,9 @@ class Services:
         self.procs: dict[str, subprocess.Popen] = {}
 
     def __enter__(self) -> Services:
-        delete_queues(self.amqp_uri, self.agencies)
+        from shared.bus.topology import delete_agency_queues
+
+        delete_agency_queues(self.amqp_uri, self.agencies)  # start empty: nothing of an earlier run counted
         for a in self.agencies:
             self.procs[a] = subprocess.Popen(  # noqa: SIM115 - the log file lives with the child
                 [*FUNDLINK, "serve", a], env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL,

@@ -15,6 +15,7 @@ from shared.bus.catalogue import catalogue
 from shared.bus.envelope import from_amqp
 from shared.bus.topology import events_exchange
 from shared.config import settings_for
+from shared.deadlines import SHANGHAI
 
 
 class Tap:
@@ -141,6 +142,47 @@ def comparison_step(say: Callable[[str], None]) -> None:
     say("   [yellow]no answer from the police yet[/yellow]")
 
 
+def _get(agency: str, path: str) -> dict | None:
+    r = requests.get(url(agency, path), headers=officer(agency), timeout=10)
+    return r.json() if r.ok else None
+
+
+def _until(probe: Callable[[], object], what: str, tries: int = 150):
+    import time
+
+    for _ in range(tries):
+        if found := probe():
+            return found
+        time.sleep(0.2)
+    raise RuntimeError(f"the demo waited in vain for {what}")
+
+
+def joint_inspection_step(say: Callable[[str], None]) -> None:
+    """HO-33: the bureau inspects a hospital with four other agencies; each answers and reports in its remit."""
+    invited = ["health_commission", "market_regulation", "finance", "public_security"]
+    inspection_id = f"JI-{uuid.uuid4().hex[:6]}"
+    path = f"/joint-inspections/{inspection_id}"
+    _post("healthcare_security", "/joint-inspections", {
+        "inspection_id": inspection_id, "region_code": "460100", "inspection_kind": "flying",
+        "target_kind": "institution", "target_id": "H46010001", "target_name": "Haikou Kangning Hospital",
+        "scheduled_for": datetime.now(SHANGHAI).date().isoformat(), "invited": invited,
+        "scope": "inpatient billing"})  # today in China: the inspection takes place and each reports
+    say(f"[bold]7. The bureau invites four agencies to a joint inspection[/bold] (HO-33, {inspection_id})")
+    for agency in invited:
+        _until(lambda a=agency: _get(a, path), f"{agency} to receive the invitation")
+        _post(agency, f"{path}/acceptance", {"decision": "accepted", "staff_count": 2})
+        _post(agency, f"{path}/findings", {"findings": [{
+            "finding_id": f"{agency}-1", "description": f"irregularity within {agency}'s remit",
+            "amount_fen": 120_000, "follow_up": "own_enforcement"}]})
+    _until(lambda: (v := _get("healthcare_security", path)) and len(v["reported"]) == len(invited),
+           "the four reports at the bureau")
+    result = _post("healthcare_security", f"{path}/findings", {"findings": [
+        {"finding_id": f"{inspection_id}-{i}", "description": f"joint finding, {agency} follows it up",
+         "amount_fen": 120_000, "lead_agency": agency} for i, agency in enumerate(invited)]})
+    say(f"   all four accepted and reported; the bureau issued {len(result.get('result', {}).get('findings', []))} "
+        "joint findings, each agency following up its own")
+
+
 def summary(say: Callable[[str], None], tap: Tap, seen: list) -> None:
     """What crossed the bus during the demo, and the statutory clocks now running."""
     from collections import Counter
@@ -230,6 +272,7 @@ def run(say: Callable[[str], None], amqp_uri: str) -> bool:
         report_step(say)
         service_item_step(say)
         comparison_step(say)
+        joint_inspection_step(say)
         summary(say, tap, crossed)
         return closed
     finally:

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from marshmallow import ValidationError
+from sqlalchemy.exc import DataError
 
 from shared.calendar import CalendarNotCovered
 
@@ -37,6 +38,9 @@ ERROR_TABLE: list[tuple[type[BaseException], int, str]] = [
     (Forbidden, 403, "forbidden"),
     # A deadline past the loaded holiday table: the operator must add the next year's notice.
     (CalendarNotCovered, 503, "calendar_not_covered"),
+    # A value the schema let through but the column cannot hold (a number past its integer type):
+    # the transaction is rolled back, so nothing changed; the caller can fix the value.
+    (DataError, 422, "value_not_storable"),
 ]
 
 
@@ -85,6 +89,8 @@ def error_response(exc: BaseException, expected: tuple[type[BaseException], ...]
 
 
 def _message(exc: BaseException) -> str:
+    if isinstance(exc, DataError):  # the driver's reason only: the statement would echo the request's values
+        return f"a value cannot be stored: {str(exc.orig).splitlines()[0] if exc.orig else 'out of range'}"
     return str(exc.args[0]) if exc.args else type(exc).__name__
 
 

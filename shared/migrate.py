@@ -90,6 +90,25 @@ def drop_bus_tables() -> None:
     op.drop_table("fundlink_inbox")
 
 
+def create_table_of(columns: type) -> None:
+    """Migration step: the table of a columns mixin shared by several agencies (each in its own database),
+    e.g. ``shared.referrals.ReferralColumns``, exactly as the agency's model declares it."""
+    from alembic import op
+    from sqlalchemy.orm import DeclarativeBase
+
+    class _Base(DeclarativeBase):
+        pass
+
+    table = type(f"_{columns.__name__}", (columns, _Base), {})
+    table.__table__.create(op.get_bind())
+
+
+def drop_table_of(columns: type) -> None:
+    from alembic import op
+
+    op.drop_table(columns.__tablename__)
+
+
 def create_hand_off_record() -> None:
     """Migration step: the hand-off record's tables (shared/audit.py), the same in every agency, and
     the chain's head at genesis."""

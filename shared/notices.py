@@ -37,3 +37,11 @@ def listing(session: Session, table: Table, subject: str | None = None, limit: i
     if subject:
         query = query.where(table.c.subject == subject)
     return [{**dict(r._mapping), "received_at": r.received_at.isoformat()} for r in session.execute(query)]
+
+
+def notice_handlers(name: str, table: Table, event_types) -> type:
+    """A mixin keeping each of ``event_types`` in ``table`` as it arrives (shared.bus.runtime.handles_alike)."""
+    from shared.bus.runtime import handles_alike
+
+    return handles_alike(name, event_types, lambda service, event: keep(service.db.session, table, event),
+                         "kept as a notice of where the matter stands")

@@ -116,27 +116,6 @@ def broker_queue_depth(amqp_uri, queue):
 
 
 def delete_agency_queues(amqp_uri: str, agency: str) -> None:
-    from kombu import Connection
+    from shared.bus.topology import delete_agency_queues as delete
 
-    from shared.bus.catalogue import catalogue
-    from shared.bus.topology import dead_letter_queue_name, queue_name
-
-    keys = [e.routing_key for e in catalogue().consumed_by(agency)]
-    names = [queue_name(agency, key) for key in keys]
-    names.append(dead_letter_queue_name(agency))
-    # What a region-group run (test_region_groups.py) left: its group queues and their exchanges.
-    names += [f"{queue_name(agency, key)}.g{g}" for key in keys for g in [*range(8), "x"]]
-    exchanges = [f"{queue_name(agency, key)}.{suffix}" for key in keys for suffix in ("regions", "unmatched")]
-    with Connection(amqp_uri) as conn:
-        for name in names:
-            channel = conn.channel()
-            try:
-                channel.queue_delete(name)
-            finally:
-                channel.close()
-        for name in exchanges:
-            channel = conn.channel()
-            try:
-                channel.exchange_delete(name)
-            finally:
-                channel.close()
+    delete(amqp_uri, [agency])

@@ -13,13 +13,14 @@ from . import domain, models
 from .budget_entrypoints import BudgetChainEntrypoints
 from .chain_entrypoints import ChainEntrypoints
 from .fund_entrypoints import FundEntrypoints, approved_plan
+from .joint_inspection_entrypoints import JointInspectionEntrypoints
 from .support_entrypoints import SupportEntrypoints
 from .treasury_entrypoints import TreasuryEntrypoints
 
 
 # ChainEntrypoints comes before SupportEntrypoints: its HO-13/HO-14 handlers replace that desk's notice-only ones.
 class FinanceService(AgencyService, ChainEntrypoints, BudgetChainEntrypoints, FundEntrypoints, TreasuryEntrypoints,
-                     SupportEntrypoints):
+                     SupportEntrypoints, JointInspectionEntrypoints):
     name = "finance"
     agency = "finance"
     metadata = models.Base.metadata

@@ -6,8 +6,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from shared.bus.fields import EventSchema, Fen
-
-from .domain import OUTCOMES
+from shared.referrals import OUTCOMES
 
 
 class OutcomeRequest(Schema):

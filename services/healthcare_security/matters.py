@@ -36,13 +36,7 @@ CONFIDENTIAL = {"report": ("reporter",)}
 class MatterEntrypoints:
     # --- HO-31 reports ----------------------------------------------------------------------------------
 
-    @http("POST", "/reports", expected_exceptions=ERRORS)
-    def receive_report(self, request):
-        b = schemas.ReportRequest().load(json_body(request))
-        who = domain.Reporter(**b["reporter"]) if b.get("reporter") else None
-        report, _ = domain.receive_report(b["report_id"], b["channel"], b["target"], b["clues"], self.clock(),
-                                          china_calendar(), reporter=who)
-        return 201, self._new_matter("report", report.report_id, b["region_code"], report)
+    # POST /reports (registering a report, HO-31) is in bureau_levels.py: it also hands the report on.
 
     @http("POST", "/reports/<report_id>/closure", expected_exceptions=ERRORS)
     def close_report(self, request, report_id):
@@ -138,29 +132,7 @@ class MatterEntrypoints:
             "invited_at": now})
         return 201, view
 
-    @handles("fundlink.health_commission.joint_inspection.accepted.v1")
-    def on_inspection_answer_health_commission(self, event):
-        self._reply("joint_inspection", event.data["inspection_id"], event)
-
-    @handles("fundlink.market_regulation.joint_inspection.accepted.v1")
-    def on_inspection_answer_market_regulation(self, event):
-        self._reply("joint_inspection", event.data["inspection_id"], event)
-
-    @handles("fundlink.public_security.joint_inspection.accepted.v1")
-    def on_inspection_answer_public_security(self, event):
-        self._reply("joint_inspection", event.data["inspection_id"], event)
-
-    @handles("fundlink.health_commission.joint_inspection.findings_reported.v1")
-    def on_inspection_findings_health_commission(self, event):
-        self._reply("joint_inspection", event.data["inspection_id"], event)
-
-    @handles("fundlink.market_regulation.joint_inspection.findings_reported.v1")
-    def on_inspection_findings_market_regulation(self, event):
-        self._reply("joint_inspection", event.data["inspection_id"], event)
-
-    @handles("fundlink.public_security.joint_inspection.findings_reported.v1")
-    def on_inspection_findings_public_security(self, event):
-        self._reply("joint_inspection", event.data["inspection_id"], event)
+    # The invitees' answers and findings are recorded by joint_inspection_entrypoints.py.
 
     # --- HO-36 supervision report, HO-39 agreement actions ------------------------------------------------
 
@@ -186,12 +158,7 @@ class MatterEntrypoints:
             report, _ = domain.record_opinion(report, d["opinion"], self.clock())
         self._save_matter(row, report, reply=event)
 
-    @handles("fundlink.hs_center.agreement.action_reported.v1")
-    def on_agreement_action(self, event):
-        d = event.data
-        row = self.db.session.get(models.Matter, ("agreement_action", d["action_id"]))
-        if row is None:
-            self._new_matter("agreement_action", d["action_id"], event.region, dict(d, state=d["action"]))
+    # The center's agreement actions (HO-39) are handled in agreement_actions.py (kept as a matter too).
 
     # --- reading ----------------------------------------------------------------------------------------
 

@@ -33,11 +33,8 @@ class CaseRecord(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-class Matter(Base):
-    """Any other tracked matter: report (举报), reward, referral, clue, joint inspection, supervision report,
-    enforcement notice. ``doc`` is the domain value; a report's doc holds the confidential reporter."""
-
-    __tablename__ = "tracked_matter"
+class MatterColumns:
+    """A matter the bureau tracks by kind and id: its state, its next deadline and its domain value ``doc``."""
 
     kind: Mapped[str] = mapped_column(String(32), primary_key=True)
     matter_id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -45,8 +42,16 @@ class Matter(Base):
     state: Mapped[str] = mapped_column(String(48), index=True)
     next_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True, index=True)
     doc: Mapped[dict] = mapped_column(JSON)
-    replies: Mapped[list] = mapped_column(JSON, default=list)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Matter(MatterColumns, Base):
+    """Any other tracked matter: report (举报), reward, referral, clue, joint inspection, supervision report,
+    enforcement notice. ``doc`` is the domain value; a report's doc holds the confidential reporter."""
+
+    __tablename__ = "tracked_matter"
+
+    replies: Mapped[list] = mapped_column(JSON, default=list)
 
 
 class DeadlineAlert(Base):

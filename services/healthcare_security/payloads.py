@@ -13,6 +13,7 @@ from typing import Any
 from shared.records import dump
 
 from . import domain, schemas
+from .domain.events import PenaltyProposalDecided
 
 
 def _transfer(e: domain.CaseTransferredToPolice, region: str) -> dict:
@@ -55,6 +56,9 @@ _OUT: dict[type, tuple[Any, Any]] = {
                                      "market_regulation": schemas.ReferralSentToMarketRegulation}[e.target], _referral),
     domain.ClueTransferred: (lambda e: {"discipline_inspection": schemas.ClueTransferredToDisciplineInspection,
                                         "procuratorate": schemas.ClueTransferredToProcuratorate}[e.recipient], _clue),
+    # HO-31: what was reported, never who: ``real_name`` and the target only (002:115).
+    domain.ReportReceived: (schemas.ReportReceived, lambda e, r: {
+        "report_id": e.report_id, "region_code": r, "channel": e.channel, "received_at": e.received_at}),
     domain.ReportClosed: (schemas.ReportClosed, lambda e, r: {
         "report_id": e.report_id, "outcome": e.outcome, "received_at": e.received_at,
         "closed_at": e.outcome_notified_at, "outcome_notified_at": e.outcome_notified_at}),
@@ -74,6 +78,20 @@ _OUT: dict[type, tuple[Any, Any]] = {
     domain.SettlementSuspensionOrdered: (schemas.SettlementSuspensionOrdered, lambda e, r: {
         "order_id": e.action_id, "case_id": e.case_id, "target_id": e.institution_id, "approved_by": e.approved_by,
         "ordered_at": e.ordered_at}),
+    # HO-37 and HO-42: between the bureau's own offices and levels (bureau_levels.py adds the request facts).
+    domain.PenaltyProposalSubmitted: (schemas.PenaltyProposalSubmitted, lambda e, r: {
+        "proposal_id": e.proposal_id, "case_id": e.case_id, "legal_basis": list(e.legal_basis),
+        "proposed_fine_fen": e.proposed_fine_fen, "submitted_at": e.submitted_at}),
+    PenaltyProposalDecided: (schemas.PenaltyProposalApproved, lambda e, r: {
+        "proposal_id": e.proposal_id, "case_id": e.case_id, "decision": e.decision,
+        "approved_fine_fen": e.approved_fine_fen, "reasons": e.reasons, "decided_at": e.decided_at}),
+    domain.EnforcementNoticeIssued: (schemas.EnforcementNoticeIssued, lambda e, r: {
+        "notice_id": e.notice_id, "lower_unit": e.lower_unit, "defects": list(e.defects),
+        "correct_by": e.correct_by, "issued_at": e.issued_at}),
+    domain.EnforcementReviewRequested: (schemas.EnforcementReviewRequested, lambda e, r: {
+        "notice_id": e.notice_id, "grounds": e.grounds, "requested_at": e.requested_at}),
+    domain.EnforcementReviewDecided: (schemas.EnforcementReviewDecided, lambda e, r: {
+        "notice_id": e.notice_id, "decision": e.decision, "reasons": e.reasons, "decided_at": e.decided_at}),
 }
 
 

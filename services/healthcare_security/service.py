@@ -21,7 +21,11 @@ from shared.http import Conflict, NotFound, json_body
 from shared.records import dump, load
 
 from . import domain, models, schemas
+from .agreement_actions import AgreementActionEntrypoints
 from .budget_review import BudgetReviewEntrypoints
+from .bureau_levels import BureauLevelEntrypoints
+from .employer_violations import EmployerViolationEntrypoints
+from .joint_inspection_entrypoints import JointInspectionEntrypoints
 from .matters import MatterEntrypoints
 from .payloads import message
 from .service_pricing_entrypoints import ServicePricingEntrypoints
@@ -30,8 +34,10 @@ from .views import case_view
 ERRORS = (domain.DomainError,)
 
 
-class HealthcareSecurityService(AgencyService, BudgetReviewEntrypoints, MatterEntrypoints,
-                                 ServicePricingEntrypoints):
+class HealthcareSecurityService(AgencyService, BureauLevelEntrypoints,  # before MatterEntrypoints: POST /reports
+                                 BudgetReviewEntrypoints, AgreementActionEntrypoints, MatterEntrypoints,
+                                 EmployerViolationEntrypoints,
+                                 ServicePricingEntrypoints, JointInspectionEntrypoints):
     name = "healthcare_security"
     agency = "healthcare_security"
     metadata = models.Base.metadata
@@ -199,8 +205,10 @@ class HealthcareSecurityService(AgencyService, BudgetReviewEntrypoints, MatterEn
         """HO-39: hs_center suspends settlement for a target that refuses to cooperate."""
         b = schemas.SettlementSuspensionRequest().load(json_body(request))
         extra = {"target_kind": b["target_kind"], "reason": b["reason"], "effective_from": b["effective_from"]}
-        return self._step(case_id, domain.order_settlement_suspension, b["order_id"], b["target_id"], b["approved_by"],
-                          self.clock(), extra=extra)
+        view = self._step(case_id, domain.order_settlement_suspension, b["order_id"], b["target_id"],
+                          b["approved_by"], self.clock(), extra=extra)
+        self.remember_settlement_order(case_id, b)  # so the center's report of it finds this case
+        return view
 
     # --- time ----------------------------------------------------------------------------------------------
 

@@ -4,41 +4,23 @@ congress's decisions) and of the final accounts' approvals (HO-14): the center c
 from __future__ import annotations
 
 from shared import notices
-from shared.bus.runtime import handles, http
+from shared.bus.runtime import http
 
 from .models import Base
 
 NOTICES = notices.notice_table(Base.metadata, "center_money_notice")
+# HO-13: the bureau's signatures on the adjustment chain, the decisions on it; HO-14: the approvals of the
+# final accounts. Tax's signatures are kept too, by money_handoffs.on_tax_signed_step, which also acts on them.
+MoneyNotices = notices.notice_handlers("MoneyNotices", NOTICES, (
+    "fundlink.healthcare_security.chain_step.signed.v1",
+    "fundlink.people_government.budget_adjustment.approved.v1",
+    "fundlink.peoples_congress.budget_adjustment.approved.v1",
+    "fundlink.people_government.final_accounts.approved.v1",
+    "fundlink.peoples_congress.final_accounts.approved.v1",
+))
 
 
-class MoneyNoticeEntrypoints:
-    @handles("fundlink.healthcare_security.chain_step.signed.v1")
-    def on_bureau_signed_step(self, event):
-        """HO-13: the bureau signed or returned its step of the adjustment chain."""
-        notices.keep(self.db.session, NOTICES, event)
-
-    @handles("fundlink.tax.chain_step.signed.v1")
-    def on_tax_signed_step(self, event):
-        """HO-13: tax signed or returned its step of the adjustment chain."""
-        notices.keep(self.db.session, NOTICES, event)
-
-    @handles("fundlink.people_government.budget_adjustment.approved.v1")
-    def on_adjustment_decided_by_government(self, event):
-        notices.keep(self.db.session, NOTICES, event)
-
-    @handles("fundlink.peoples_congress.budget_adjustment.approved.v1")
-    def on_adjustment_decided_by_congress(self, event):
-        notices.keep(self.db.session, NOTICES, event)
-
-    @handles("fundlink.people_government.final_accounts.approved.v1")
-    def on_final_accounts_approved_by_government(self, event):
-        """HO-14: the government approved the final accounts the center compiled."""
-        notices.keep(self.db.session, NOTICES, event)
-
-    @handles("fundlink.peoples_congress.final_accounts.approved.v1")
-    def on_final_accounts_approved_by_congress(self, event):
-        notices.keep(self.db.session, NOTICES, event)
-
+class MoneyNoticeEntrypoints(MoneyNotices):
     @http("GET", "/money-notices")
     def list_money_notices(self, request):
         """Signatures and approvals of the center's drafts, as the others told it (``?subject=<draft>``)."""

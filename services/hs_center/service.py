@@ -16,18 +16,20 @@ from shared.deadlines import SHANGHAI
 from shared.http import NotFound, json_body
 
 from . import domain, models, schemas
+from .agreement_entrypoints import AgreementEntrypoints
 from .comparison_entrypoints import ComparisonEntrypoints
 from .money import MoneyEntrypoints
 from .money_handoffs import MoneyHandoffEntrypoints
 from .notices import MoneyNoticeEntrypoints
 from .settlement_entrypoints import SettlementEntrypoints
+from .supervision_entrypoints import SupervisionEntrypoints
 
 REPORT_PART_SIZE = 2000
 REGISTRY_BATCH = 10_000
 
 
 class HsCenterService(AgencyService, MoneyEntrypoints, SettlementEntrypoints, ComparisonEntrypoints,
-                      MoneyHandoffEntrypoints, MoneyNoticeEntrypoints):
+                      MoneyHandoffEntrypoints, MoneyNoticeEntrypoints, SupervisionEntrypoints, AgreementEntrypoints):
     name = "hs_center"
     agency = "hs_center"
     metadata = models.Base.metadata
@@ -137,6 +139,7 @@ class HsCenterService(AgencyService, MoneyEntrypoints, SettlementEntrypoints, Co
         metrics.deadlines_overdue.labels("hs_center", "collection_feed").set(counts["overdue"])
         self.watch_operation_reports()  # HO-20 quarterly fund operation reports
         self.watch_settlement_deadlines(now)  # HO-21
+        self.watch_supervision_opinions(now)  # HO-36
 
     # -- the steps behind the entrypoints ---------------------------------------------------------
     def _raise_overdue(self, ob, now):

@@ -22,6 +22,7 @@ from shared.http import Conflict, NotFound, json_body
 
 from . import schemas, settlement
 from . import settlement_models as sm
+from .agreement_entrypoints import check_payable
 
 log = logging.getLogger(__name__)
 ID = validate.Length(min=1, max=64)
@@ -145,6 +146,7 @@ class SettlementEntrypoints:
         row, now = self._claim_row(claim_id, lock=True), self.clock()
         if row.paid_at is not None:
             raise Conflict(f"claim {claim_id} was paid on {_aware(row.paid_at).isoformat()}")
+        check_payable(self.db.session, row.institution_id, now)  # HO-39: not while settlement is suspended
         payment = settlement.pay(claim_of(row), body["approved_fen"], body["withheld_fen"], now)
         payload = {"claim_id": row.claim_id, "institution_id": row.institution_id, "month": row.month,
                    "claim_filed_on": row.filed_on, "claimed_fen": payment.claimed_fen,

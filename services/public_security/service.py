@@ -21,12 +21,13 @@ from shared.records import dump, load
 
 from . import domain, models, schemas
 from .household_entrypoints import HouseholdEntrypoints
+from .joint_inspection_entrypoints import JointInspectionEntrypoints
 
 ERRORS = (domain.DomainError,)
 RECONSIDERATION_WORDS = {"upheld": "not_filed", "reversed": "filed"}  # catalogue word -> domain decision
 
 
-class PublicSecurityService(AgencyService, HouseholdEntrypoints):
+class PublicSecurityService(AgencyService, HouseholdEntrypoints, JointInspectionEntrypoints):
     name = "public_security"
     agency = "public_security"
     metadata = models.Base.metadata

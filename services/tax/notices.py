@@ -8,13 +8,22 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from shared import notices
 from shared.bus.fields import REGION_CODE
-from shared.bus.runtime import handles, http
+from shared.bus.runtime import http
 from shared.http import json_body
 
 from .budget_schemas import BudgetExecutionReported, BudgetRevenueConfirmed, ExecutionLine, RevenueLine
 from .models import Base
 
 NOTICES = notices.notice_table(Base.metadata, "tax_budget_notice")
+# HO-10 finance's review of the draft whose revenue tax confirmed; HO-11 the budget's approvals; HO-13 the
+# decisions on an adjustment that changes revenue.
+BudgetNotices = notices.notice_handlers("BudgetNotices", NOTICES, (
+    "fundlink.finance.budget_draft.reviewed.v1",
+    "fundlink.people_government.budget.approved.v1",
+    "fundlink.peoples_congress.budget.approved.v1",
+    "fundlink.people_government.budget_adjustment.approved.v1",
+    "fundlink.peoples_congress.budget_adjustment.approved.v1",
+))
 
 
 class RevenueConfirmation(Schema):
@@ -36,7 +45,7 @@ class ExecutionReport(Schema):
     lines = fields.List(fields.Nested(ExecutionLine), required=True, validate=validate.Length(min=1, max=2))
 
 
-class BudgetNoticeEntrypoints:
+class BudgetNoticeEntrypoints(BudgetNotices):
     @http("POST", "/budget-drafts/<draft_id>/revenue-confirmation", request_schema=RevenueConfirmation)
     def confirm_budget_revenue(self, request, draft_id):
         """HO-08: tax co-signs the revenue side of the budget draft it compiled with the center (004:22)."""
@@ -57,31 +66,6 @@ class BudgetNoticeEntrypoints:
                                    correlation_id=body["report_id"], region=body["region_code"])
         return 202, {"report_id": body["report_id"], "event_id": event_id, "status": "reported"}
 
-
-    @handles("fundlink.finance.budget_draft.reviewed.v1")
-    def on_budget_draft_reviewed(self, event):
-        """HO-10: finance's review of the budget draft whose revenue tax confirmed."""
-        notices.keep(self.db.session, NOTICES, event)
-
-    @handles("fundlink.people_government.budget.approved.v1")
-    def on_budget_approved_by_government(self, event):
-        """HO-11: the government's approval of the budget."""
-        notices.keep(self.db.session, NOTICES, event)
-
-    @handles("fundlink.peoples_congress.budget.approved.v1")
-    def on_budget_approved_by_congress(self, event):
-        """HO-11: the people's congress's approval of the budget."""
-        notices.keep(self.db.session, NOTICES, event)
-
-    @handles("fundlink.people_government.budget_adjustment.approved.v1")
-    def on_adjustment_decided_by_government(self, event):
-        """HO-13: the government's decision on a budget adjustment that changes revenue."""
-        notices.keep(self.db.session, NOTICES, event)
-
-    @handles("fundlink.peoples_congress.budget_adjustment.approved.v1")
-    def on_adjustment_decided_by_congress(self, event):
-        """HO-13: the standing committee's decision on a budget adjustment."""
-        notices.keep(self.db.session, NOTICES, event)
 
     @http("GET", "/budget-notices")
     def list_budget_notices(self, request):

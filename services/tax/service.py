@@ -12,10 +12,12 @@ from shared.http import NotFound, json_body
 from . import domain, models, schemas
 from .chain_signing import ChainSigningEntrypoints
 from .comparison_entrypoints import ComparisonEntrypoints
+from .employer_violations import EmployerViolationEntrypoints
 from .notices import BudgetNoticeEntrypoints
 
 
-class TaxService(AgencyService, ChainSigningEntrypoints, ComparisonEntrypoints, BudgetNoticeEntrypoints):
+class TaxService(AgencyService, ChainSigningEntrypoints, ComparisonEntrypoints, BudgetNoticeEntrypoints,
+                 EmployerViolationEntrypoints):
     name = "tax"
     agency = "tax"
     metadata = models.Base.metadata

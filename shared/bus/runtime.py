@@ -22,6 +22,7 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
@@ -409,6 +410,12 @@ class BusHandler(Entrypoint):
         spec = self.runtime.catalogue.event(self.event_type)
         if self.runtime.agency not in spec.consumers:
             raise RuntimeError(f"{self.runtime.agency} is not a consumer of {spec.type} in the catalogue")
+        twins = [e.method_name for e in self.container.entrypoints
+                 if isinstance(e, BusHandler) and e is not self and e.event_type == self.event_type]
+        if twins:
+            # Both would read one queue and each would get a share of the deliveries: neither sees them all.
+            raise RuntimeError(f"{self.container.service_name}: {self.method_name} and {', '.join(twins)} both "
+                               f"handle {self.event_type}; one handler per event type and service")
         self.spec = spec
         self.limit = self.runtime.settings.delivery_limit
         agency, settings = self.runtime.agency, self.runtime.settings
@@ -525,6 +532,22 @@ class BusHandler(Entrypoint):
 
 
 handles = BusHandler.decorator
+
+
+def handles_alike(name: str, event_types, action: Callable, doc: str) -> type:
+    """A mixin with one ``@handles`` method per event type, each calling ``action(self, event)``: for a
+    consumer that treats several hand-offs the same way (a copy kept as a notice, a reply recorded on a
+    matter). Each method is its own function: nameko keys entrypoints by the function they decorate."""
+
+    def method_for(event_type: str):
+        def method(self, event):
+            return action(self, event)
+
+        method.__doc__ = f"{event_type}: {doc}"
+        return handles(event_type)(method)
+
+    methods = {"on_" + t.removeprefix("fundlink.").replace(".", "_"): method_for(t) for t in event_types}
+    return type(name, (), methods)
 
 
 class JsonWsgiApp(WsgiApp):

@@ -157,6 +157,28 @@ def broker_nodes(amqp_uri: str, timeout: float = 2.0) -> dict[str, str]:
     return status
 
 
+def delete_agency_queues(amqp_uri: str, agencies) -> None:
+    """Delete the agencies' consumer queues (with any region-group queues and their exchanges) and
+    dead-letter queues: for tests and benchmarks that must start from empty queues. Never in production."""
+    from shared.bus.catalogue import catalogue
+
+    queues, exchanges = [], []
+    for agency in agencies:
+        for key in (e.routing_key for e in catalogue().consumed_by(agency)):
+            name = queue_name(agency, key)
+            queues += [name, *(f"{name}.g{g}" for g in [*range(8), "x"])]
+            exchanges += [f"{name}.regions", f"{name}.unmatched"]
+        queues.append(dead_letter_queue_name(agency))
+    with Connection(amqp_uri) as conn:
+        for kind, names in (("queue", queues), ("exchange", exchanges)):
+            for name in names:
+                channel = conn.channel()
+                try:
+                    channel.queue_delete(name) if kind == "queue" else channel.exchange_delete(name)
+                finally:
+                    channel.close()
+
+
 def dead_letter_queue(agency: str) -> Queue:
     return Queue(
         dead_letter_queue_name(agency),

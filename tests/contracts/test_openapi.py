@@ -51,5 +51,6 @@ def test_error_responses_follow_what_the_route_can_raise():
     assert set(get["responses"]) == {"2XX", "401", "403", "404", "500"}
     assert doc["paths"]["/health"]["get"]["security"] == []  # the platform's probes need no token
     assert get["parameters"] == [{"name": "thing_id", "in": "path", "required": True, "schema": {"type": "string"}}]
-    assert error_schema(doc, post["responses"]["422"])["properties"]["error"]["enum"] == ["validation_failed"]
+    assert error_schema(doc, post["responses"]["422"])["properties"]["error"]["enum"] == [
+        "validation_failed", "value_not_storable"]
     assert_error_bodies(doc)

@@ -58,9 +58,9 @@ CLOCK = {"now": datetime(2026, 11, 6, 9, 0, tzinfo=SHANGHAI)}
 
 
 
-# Hand-offs that do not walk yet, each for a reason the test prints (a consumer without a handler, a
-# producer without a route, a deadline not shown). Recorded on issue 11; this set may only shrink.
-KNOWN_GAPS = frozenset({"HO-31", "HO-33", "HO-35", "HO-36", "HO-37", "HO-39", "HO-42"})
+# Hand-offs that do not walk, each for a reason the test prints (a consumer without a handler, a producer
+# without a route, a deadline not shown). Empty since all 42 walk (issue 11); it must stay empty.
+KNOWN_GAPS: frozenset[str] = frozenset()
 
 def at(year, month, day, hour=10, minute=0, second=0):
     CLOCK["now"] = datetime(year, month, day, hour, minute, second, tzinfo=SHANGHAI)
@@ -348,10 +348,21 @@ def drive_budget_chain(w: Walk) -> None:
     ho10.check("the bureau sees finance's agreement", until(
         lambda: w.get("healthcare_security", f"/budget-drafts/{BUDGET}")["status"] == "finance_agreed",
         message="finance's review at the bureau"))
-    for agency in ("healthcare_security", "tax", "finance"):
-        state = w.call("finance", "POST", f"/budget-drafts/{BUDGET}/signatures", {"agency": agency})
-    ho10.check("the joint submission went to the government", state["state"] == "jointly_submitted")
+    # Finance signs its own part; the bureau and tax sign the joint step with their own keys at their services.
+    w.call("finance", "POST", f"/budget-drafts/{BUDGET}/signatures", {"agency": "finance"})
+    until(lambda: w.get("tax", f"/approval-chains/budget/{BUDGET}")["awaiting"] == ["healthcare_security", "tax"],
+          message="the joint step at tax")
+    w.call("tax", "POST", f"/approval-chains/budget/{BUDGET}/signature", {"decision": "signed"}, role="head")
+    until(lambda: w.get("healthcare_security", f"/budget-drafts/{BUDGET}")["figures"]["chain"]["awaiting"]
+          == ["healthcare_security"], message="the joint step at the bureau")
+    w.call("healthcare_security", "POST", f"/approval-chains/budget/{BUDGET}/signature", {"decision": "signed"},
+           role="head")
     joint = w.bus.wait("fundlink.finance.budget.joint_submission_sent.v1", BUDGET)
+    ho10.check("the joint submission went to the government, signed by all three", sorted(
+        s["agency"] for s in joint["signatories"]) == ["finance", "healthcare_security", "tax"])
+    ho10.check("tax and the bureau signed with their own keys", {
+        e["signer"] for e in w.bus.find("fundlink.healthcare_security.chain_step.signed.v1", BUDGET)
+        + w.bus.find("fundlink.tax.chain_step.signed.v1", BUDGET)} == {"healthcare_security", "tax"})
     at(2025, 11, 3)
     w.send_as("people_government", "fundlink.people_government.budget.approved.v1", {
         "approval_id": "HKGOV-WALK-1", "draft_id": BUDGET, "submission_id": joint["submission_id"], "year": 2026,
@@ -404,10 +415,16 @@ def drive_adjustment(w: Walk) -> None:
     """HO-13: the budget-adjustment chain, every signatory signing with its own key (as test_money_remaining)."""
     ho, adj = w.of("HO-13"), "ADJ-WALK-460100"
     at(2026, 5, 10)
-    w.call("hs_center", "POST", "/budget-adjustments", {
-        "adjustment_id": adj, "draft_id": BUDGET, "reason": "dengue outbreak raises inpatient spending",
-        "deltas": {"employee": [0, 40_000_000]}})
+    proposal = w.call("hs_center", "POST", "/budget-adjustments", {
+        "adjustment_id": adj, "draft_id": BUDGET, "reason": "dengue outbreak raises spending; fewer payers",
+        "deltas": {"employee": [-1_000_000, 40_000_000]}})
+    ho.check("a revenue change waits for tax's co-signature", proposal["status"] == "awaiting_tax")
+    w.call("tax", "POST", f"/budget-adjustments/{adj}/cosignature", {
+        "region_code": CITY, "delta_revenue_fen": -1_000_000, "delta_expenditure_fen": 40_000_000,
+        "decision": "signed"}, role="head")
     _wait_chain(w, "adjustment", adj, "proposed", ["healthcare_security", "finance"])
+    ho.check("the proposal went out co-signed by tax's own event", w.bus.find(
+        "fundlink.hs_center.budget_adjustment.proposed.v1", adj)[-1]["data"]["tax_cosigned"])
     until(lambda: "healthcare_security" in w.get("healthcare_security", f"/approval-chains/adjustment/{adj}")
           ["figures"]["chain"]["awaiting"], message="the bureau's copy of the chain")
     w.call("healthcare_security", "POST", f"/approval-chains/adjustment/{adj}/signature", {"decision": "signed"},
@@ -441,13 +458,20 @@ def drive_adjustment(w: Walk) -> None:
         lambda: w.get("hs_center", f"/budget-adjustments/{adj}")["status"] == "approved",
         message="the approval at the center"))
     ho.check("finance's chain is complete", _chain(w, "adjustment", adj)["complete"])
+    ho.check("the approved adjustment is applied to the budget lines", until(
+        lambda: w.get("hs_center", f"/budget-drafts/{BUDGET}")["budget"][0]["adjusted"]
+        == {"revenue_fen": 80_000_000_00 - 1_000_000, "expenditure_fen": 75_000_000_00 + 40_000_000,
+            "balance_fen": 5_000_000_00 - 41_000_000}, message="the adjusted budget at the center"))
+    ho.check("finance's budget shows the adjusted totals", w.get("finance", f"/budget-drafts/{BUDGET}")["budget"]
+             ["adjusted"] == {"revenue_fen": 80_000_000_00 - 1_000_000, "expenditure_fen": 75_000_000_00 + 40_000_000})
 
 
 def drive_final_accounts(w: Walk) -> None:
-    """HO-14: center → bureau → finance → joint submission → government → congress."""
-    ho, fa = w.of("HO-14"), "FA-WALK-2025-460100"
+    """HO-14: the province's final accounts: center → bureau → finance → joint submission → government → the
+    provincial NPC standing committee (004:27)."""
+    ho, fa = w.of("HO-14"), "FA-WALK-2025-460000"
     at(2026, 3, 2)
-    w.call("hs_center", "POST", "/final-accounts", {"draft_id": fa, "year": 2025, "region_code": CITY, "schemes": [
+    w.call("hs_center", "POST", "/final-accounts", {"draft_id": fa, "year": 2025, "region_code": PROVINCE, "schemes": [
         {"scheme": "employee", "revenue_fen": 81_000_000_00, "expenditure_fen": 76_500_000_00,
          "rolling_balance_fen": 9_500_000_00}]})
     until(lambda: w.get("healthcare_security", f"/final-accounts/{fa}"), message="final accounts at the bureau")
@@ -463,16 +487,22 @@ def drive_final_accounts(w: Walk) -> None:
            role="head")
     joint = w.bus.wait("fundlink.finance.final_accounts.joint_submission_sent.v1", fa)
     w.send_as("people_government", "fundlink.people_government.final_accounts.approved.v1", {
-        "approval_id": "HK-GOV-WALK-FA", "draft_id": fa, "submission_id": joint["submission_id"], "year": 2025,
-        "region_code": CITY, "decision": "approved", "requires_congress": True,
-        "approved_at": "2026-03-20T10:00:00+08:00"}, fa)
-    ho.check("finance records the government's approval", _wait_chain(w, "final_accounts", fa, "government_approved"))
+        "approval_id": "HN-GOV-WALK-FA", "draft_id": fa, "submission_id": joint["submission_id"], "year": 2025,
+        "region_code": PROVINCE, "decision": "approved", "requires_congress": True,
+        "approved_at": "2026-03-20T10:00:00+08:00"}, fa, region=PROVINCE)
+    ho.check("finance records the government's approval; the standing committee is next", _wait_chain(
+        w, "final_accounts", fa, "government_approved", ["provincial_npc_standing_committee"]))
     ho.check("the bureau records the government's approval", until(
         lambda: w.get("healthcare_security", f"/final-accounts/{fa}")["status"] == "government_approved",
         message="the approval at the bureau"))
     w.send_as("peoples_congress", "fundlink.peoples_congress.final_accounts.approved.v1", {
-        "approval_id": "HKPC-WALK-FA", "draft_id": fa, "year": 2025, "decision": "approved",
-        "approved_at": "2026-03-28T10:00:00+08:00"}, fa)
+        "approval_id": "HNPC-SC-WALK-FA", "draft_id": fa, "year": 2025, "decision": "approved",
+        "approved_at": "2026-03-28T10:00:00+08:00"}, fa, region=PROVINCE)
+    ho.check("finance's chain ends with the standing committee's approval", _wait_chain(
+        w, "final_accounts", fa, "npc_standing_committee_approved")["complete"])
+    ho.check("the center's final accounts are approved", until(
+        lambda: w.get("hs_center", f"/final-accounts/{fa}")["status"] == "approved",
+        message="the approval at the center"))
 
 
 PLAN, QUARTER, MONTHS = "C-WALK-2026-Q1", "2026-Q1", ("2026-01", "2026-02", "2026-03")
@@ -718,9 +748,14 @@ def drive_reports_and_rewards(w: Walk) -> None:
             "report_id": report_id, "region_code": CITY, "channel": "phone", "target": "Kangning Pharmacy",
             "clues": "card lending for resale of drugs", "reporter": REPORTER})
         ho31.deadline = ho31.deadline or find_due(r.get("open_deadlines")) or find_due(r)
-    w.no_route("HO-31", "fundlink.healthcare_security.report.received.v1",
-               "never published: services/healthcare_security/payloads.py _OUT has no entry for domain.ReportReceived "
-               "and the bureau has no handler for it")
+    # The receiving bureau's docket holds the report and its 30-day limit, and never who reported (002:115).
+    docket = until(lambda: w.get("healthcare_security", "/report-docket/J-WALK-1"),
+                   message="the report on the receiving bureau's docket")
+    ho31.check("the receiving bureau accepted the report", docket["state"] == "accepted")
+    ho31.deadline = find_due(docket["open_deadlines"]) or ho31.deadline
+    sent = w.bus.wait("fundlink.healthcare_security.report.received.v1", "J-WALK-1")
+    ho31.check("report.received carries no reporter identity",
+               "reporter" not in sent and not any(v in json.dumps(sent, ensure_ascii=False) for v in REPORTER.values()))
     at(2026, 9, 18, 9)
     for report_id, reward_id in (("J-WALK-1", "W-WALK-1"), ("J-WALK-2", "W-WALK-2")):
         w.call("healthcare_security", "POST", f"/reports/{report_id}/closure",
@@ -748,20 +783,38 @@ def drive_reports_and_rewards(w: Walk) -> None:
 
 
 def drive_joint_inspection(w: Walk) -> None:
-    """HO-33: the bureau invites four agencies to a joint inspection."""
+    """HO-33: the bureau invites four agencies to a joint inspection; each keeps the invitation, accepts and reports
+    its findings; the bureau sees all four and sends back the consolidated result, which each keeps."""
+    ho = w.of("HO-33")
     at(2026, 9, 15, 9)
     invited = ["health_commission", "market_regulation", "finance", "public_security"]
+    path = "/joint-inspections/JI-WALK-1"
     w.call("healthcare_security", "POST", "/joint-inspections", {
         "inspection_id": "JI-WALK-1", "region_code": CITY, "inspection_kind": "flying", "target_kind": "institution",
         "target_id": "H46010001", "target_name": "Haikou Kangning Hospital", "scheduled_for": "2026-10-15",
         "invited": invited, "scope": "inpatient billing 2025"})
     w.bus.wait("fundlink.healthcare_security.joint_inspection.invited.v1", "JI-WALK-1")
     for agency in invited:
-        for what in ("accepted", "findings_reported"):
-            w.no_route("HO-33", f"fundlink.{agency}.joint_inspection.{what}.v1",
-                       f"no producer route: {agency} has no handler for the invitation and no route to answer it")
-    w.no_route("HO-33", "fundlink.healthcare_security.joint_inspection.findings_reported.v1",
-               "no producer route: the bureau has no route that publishes the joint findings")
+        kept = until(lambda a=agency: w.get(a, path), message=f"{agency} to keep the invitation")
+        ho.check(f"{agency} keeps the invitation", kept["state"] == "invited")
+        w.call(agency, "POST", f"{path}/acceptance", {"decision": "accepted", "staff_count": 2})
+    at(2026, 10, 16, 10)  # the day after the inspection, each reports within its own remit
+    for agency in invited:
+        w.call(agency, "POST", f"{path}/findings", {"findings": [{
+            "finding_id": f"{agency}-1", "description": f"{agency}: irregularity within its remit",
+            "amount_fen": 50_000, "follow_up": "own_enforcement"}]})
+    seen = until(lambda: (v := w.get("healthcare_security", path)) and len(v["reported"]) == 4 and v,
+                 message="the bureau to hold the four answers and reports")
+    ho.check("the bureau sees the four accept and report", seen["accepted"] == invited
+             and not seen["awaiting_findings"])
+    w.call("healthcare_security", "POST", f"{path}/findings", {"findings": [
+        {"finding_id": f"JI-WALK-1-{i}", "description": f"joint finding led by {agency}", "amount_fen": 50_000,
+         "lead_agency": agency} for i, agency in enumerate(["healthcare_security", *invited])]})
+    for agency in invited:
+        got = until(lambda a=agency: (v := w.get(a, path)) and v["result"] and v,
+                    message=f"{agency} to keep the joint result")
+        ho.check(f"{agency} keeps the result and its own follow-up",
+                 got["state"] == "closed" and [f["lead_agency"] for f in got["to_follow_up"]] == [agency])
 
 
 WANG, LI, ZHAO = "460100195203150027", "46010019600808003X", "460100197011110018"
@@ -806,15 +859,38 @@ def drive_data_comparison(w: Walk) -> None:
 
 
 def drive_employer_violations(w: Walk) -> None:
-    """HO-35: tax refers unregistered employers found in the feed (HO-01's push) to the bureau."""
+    """HO-35: tax refers an unregistered employer found in the pushed feed (HO-01) to the bureau, which opens a
+    case; the bureau refers an employer in arrears to tax, whose view shows the surcharge running."""
     ho = w.of("HO-35")
+    at(2026, 11, 9, 9)
     referred = w.bus.find("fundlink.tax.employer_violation.referred.v1")
     ho.check("tax referred an unregistered employer from the pushed feed", referred)
-    why = "no producer route: the bureau has no handler for tax's referral and no route to answer or refer"
-    w.no_route("HO-35", "fundlink.healthcare_security.employer_violation.accepted.v1", why)
-    w.no_route("HO-35", "fundlink.healthcare_security.employer_violation.referred.v1", why)
-    w.no_route("HO-35", "fundlink.tax.employer_violation.accepted.v1",
-               "no producer route: tax has no handler for the bureau's referral and no route to accept it")
+    ref = referred[0]["data"]["referral_id"]
+    held = until(lambda: w.get("healthcare_security", f"/employer-violations/from-tax/{ref}"),
+                 message="tax's referral at the bureau")
+    ho.check("the bureau holds tax's referral for a decision", held["state"] == "received")
+    w.call("healthcare_security", "POST", f"/employer-violations/from-tax/{ref}/decision",
+           {"decision": "accepted", "case_id": "C-WALK-EV-1"})
+    ho.check("the bureau opened a case on the referral", (_case(w, "C-WALK-EV-1") or {}).get("state") == "lead")
+    answer = until(lambda: w.get("tax", f"/employer-violations/to-bureau/{ref}")["answer"],
+                   message="the bureau's answer at tax")
+    ho.check("tax records the bureau's acceptance and its case",
+             answer["decision"] == "accepted" and answer["case_id"] == "C-WALK-EV-1")
+    w.call("healthcare_security", "POST", "/employer-violations/to-tax", {
+        "referral_id": "EV-WALK-1", "region_code": CITY, "employer_id": "91460100MA5T00002X",
+        "employer_name": "Haikou Nanhai Trading Co.", "kind": "not_paid",
+        "facts": "registered since 2025 but nothing paid for August and September 2026",
+        "amount_due_fen": 1_200_000, "arrears_since": "2026-10-01"})
+    at_tax = until(lambda: w.get("tax", "/employer-violations/from-bureau/EV-WALK-1"),
+                   message="the bureau's referral at tax")
+    # 1,200,000 fen × 0.05 % × 40 days (1 October … 9 November, the first day counted) = 24,000 fen.
+    ho.check("tax holds the referral with the 0.05 %/day surcharge running",
+             at_tax["state"] == "received" and at_tax["late_surcharge"]["amount_fen"] == 24_000)
+    w.call("tax", "POST", "/employer-violations/from-bureau/EV-WALK-1/decision",
+           {"decision": "accepted", "case_id": "TAX-WALK-EV-1"})
+    ho.check("the bureau records tax's acceptance", until(
+        lambda: w.get("healthcare_security", "/employer-violations/to-tax/EV-WALK-1")["case_id"] == "TAX-WALK-EV-1",
+        message="tax's answer at the bureau"))
 
 
 def drive_supervision_report(w: Walk) -> None:
@@ -823,17 +899,44 @@ def drive_supervision_report(w: Walk) -> None:
     at(2026, 9, 15, 9)
     view = w.call("healthcare_security", "POST", "/supervision-reports", {
         "report_id": "SR-WALK-1", "supervision_id": "SUP-WALK-1", "supervised_unit": "Haikou handling center",
-        "region_code": CITY, "findings": [{"finding_id": "FD-1", "description": "claims paid without review"}]})
-    ho.deadline = find_due(view)
-    w.no_route("HO-36", "fundlink.hs_center.supervision.opinion_submitted.v1",
-               "no producer route: hs_center has no handler for the report and no route to submit its opinion")
+        "region_code": CITY, "findings": [{"finding_id": "FD-1", "description": "claims paid without review"},
+                                          {"finding_id": "FD-2", "description": "deposit not deducted"}]})
+    report = until(lambda: w.get("hs_center", "/supervision-reports/SR-WALK-1"), message="the report at the center")
+    ho.deadline = find_due(report["opinion_due"])
+    ho.check("the center awaits its own opinion with the due date shown",
+             report["state"] == "awaiting_opinion" and report["due_date"])
+    ho.check("the center counts the same 10 days as the bureau",
+             report["opinion_due"]["due_at"] == view["open_deadlines"][0]["due_at"])
+    at(2026, 9, 18, 10)
+    w.call("hs_center", "POST", "/supervision-reports/SR-WALK-1/opinion", {
+        "position": "objection", "opinion": "FD-2: the deposit was deducted in the October settlement",
+        "disputed_findings": ["FD-2"]})
+    ho.check("the bureau records the center's opinion", until(
+        lambda: w.get("healthcare_security", "/matters/supervision_report/SR-WALK-1")["state"] == "opinion_received",
+        message="the opinion at the bureau"))
 
 
 def drive_penalty_proposal(w: Walk) -> None:
-    """HO-37: a penalty proposal to the competent authority: domain.propose_penalty has no route."""
-    why = "no producer route: domain.propose_penalty exists but no HTTP route calls it and nothing handles the events"
-    w.no_route("HO-37", "fundlink.healthcare_security.penalty.proposal_submitted.v1", why)
-    w.no_route("HO-37", "fundlink.healthcare_security.penalty.proposal_approved.v1", why)
+    """HO-37: supervision proposes a penalty on a case; the competent authority amends it; the case learns it."""
+    ho = w.of("HO-37")
+    at(2026, 9, 15, 9)
+    _investigating(w, "C-WALK-PP")
+    w.call("healthcare_security", "POST", "/cases/C-WALK-PP/penalty-proposals", {
+        "proposal_id": "PP-WALK-1", "supervision_id": "SUP-WALK-1",
+        "party": {"kind": "institution", "party_id": "H46010001", "name": "Haikou Kangning Hospital"},
+        "violations": "split admissions billed twice", "legal_basis": ["Decree 735 art. 38"], "rule_id": "P-06",
+        "base_fen": 200_000, "proposed_fine_fen": 300_000})
+    pending = until(lambda: w.get("healthcare_security", "/penalty-proposals/PP-WALK-1"),
+                    message="the proposal at the competent authority")
+    ho.check("the competent authority holds the proposal", pending["state"] == "pending"
+             and pending["proposed_fine_fen"] == 300_000)
+    at(2026, 9, 16, 10)
+    w.call("healthcare_security", "POST", "/penalty-proposals/PP-WALK-1/decision", {
+        "decision": "amended", "approved_fine_fen": 200_000, "reasons": "first offence, loss returned",
+        "decided_by": "director Sun"}, role="head")
+    ho.check("the case records the authority's decision", until(
+        lambda: _case(w, "C-WALK-PP")["timeline"][-1]["step"] == "penalty_proposal_amended: PP-WALK-1, fine 200000 fen",
+        message="the decision on the case"))
 
 
 def drive_service_items(w: Walk) -> None:
@@ -856,7 +959,9 @@ def drive_service_items(w: Walk) -> None:
 
 
 def drive_agreement_actions(w: Walk) -> None:
-    """HO-39: the bureau orders settlement suspended for a target that will not cooperate."""
+    """HO-39: the bureau orders settlement suspended for a target that will not cooperate; the center carries it
+    out (the institution's claims are not paid), reports it and a measure of its own; the case records both."""
+    ho = w.of("HO-39")
     at(2026, 9, 15, 9)
     _investigating(w, "C-WALK-3")
     w.call("healthcare_security", "POST", "/cases/C-WALK-3/settlement-suspension", {
@@ -864,8 +969,31 @@ def drive_agreement_actions(w: Walk) -> None:
         "reason": "refuses to hand over inpatient records", "approved_by": "director Sun",
         "effective_from": "2026-09-16"})
     w.bus.wait("fundlink.healthcare_security.settlement.suspension_ordered.v1", "C-WALK-3")
-    w.no_route("HO-39", "fundlink.hs_center.agreement.action_reported.v1",
-               "no producer route: hs_center has no route that reports an agreement action")
+    at(2026, 9, 16, 10)
+    measure = until(lambda: w.get("hs_center", "/agreement-actions/ACT-SUS-WALK-1"),
+                    message="the suspension at the center")
+    ho.check("the center suspended settlement with the institution",
+             measure["order_id"] == "SUS-WALK-1" and measure["blocks_payment"])
+    w.call("hs_center", "POST", "/settlement-claims", {
+        "claim_id": "CLM-WALK-SUS", "institution_id": "H46010001", "region_code": CITY, "month": "2026-08",
+        "claimed_fen": 300_000})
+    refused = w.fleet.post("hs_center", "/settlement-claims/CLM-WALK-SUS/payment", json={"approved_fen": 300_000},
+                           role="head", timeout=20)
+    ho.check("a claim of the suspended institution is not paid", refused.status_code == 409
+             and w.get("hs_center", "/settlement-claims/CLM-WALK-SUS")["status"] == "open")
+    ho.check("the case records the center carrying out the order", until(
+        lambda: any(e["step"].startswith("agreement_action: suspend_settlement ACT-SUS-WALK-1")
+                    for e in _case(w, "C-WALK-3")["timeline"]), message="the center's report on the case"))
+    w.call("hs_center", "POST", "/agreement-actions", {
+        "action_id": "AA-WALK-1", "institution_id": "H46010001", "region_code": CITY,
+        "action": "suspend_agreement", "reason": "records still withheld after the suspension",
+        "decided_by": "center director Liu", "effective_from": "2026-09-20", "effective_until": "2026-12-31"})
+    ho.check("the bureau keeps the center's own measure", until(
+        lambda: w.get("healthcare_security", "/matters/agreement_action/AA-WALK-1")["action"] == "suspend_agreement",
+        message="the measure at the bureau"))
+    ho.check("the case records the center's own measure", any(
+        e["step"].startswith("agreement_action: suspend_agreement AA-WALK-1")
+        for e in _case(w, "C-WALK-3")["timeline"]))
 
 
 def drive_deficit_sharing(w: Walk) -> None:
@@ -912,11 +1040,31 @@ def drive_long_term_care(w: Walk) -> None:
 
 
 def drive_enforcement_supervision(w: Walk) -> None:
-    """HO-42: enforcement supervision notice and review: the domain has it, no route or handler does."""
-    why = ("no producer route: domain/supervision.py builds the enforcement-supervision events, but no HTTP route "
-           "or handler of the bureau publishes or consumes them")
-    for what in ("notice_issued", "review_requested", "review_decided"):
-        w.no_route("HO-42", f"fundlink.healthcare_security.enforcement_supervision.{what}.v1", why)
+    """HO-42: the provincial bureau's enforcement-supervision notice to a city bureau, which asks for review
+    within its 10 days; the upper bureau decides and the lower bureau records the decision."""
+    ho = w.of("HO-42")
+    at(2026, 9, 14, 10)
+    w.call("healthcare_security", "POST", "/enforcement-notices", {
+        "notice_id": "EN-WALK-1", "region_code": CITY, "issuing_unit": "Hainan Provincial Healthcare Security Bureau",
+        "lower_unit": "Haikou Healthcare Security Bureau", "related_case_id": "C-WALK-1",
+        "defects": ["penalty decided without a hearing notice"], "required_action": "re-serve the hearing notice",
+        "correct_by": "2026-10-30"})
+    lower = until(lambda: w.get("healthcare_security", "/enforcement-notices/received/EN-WALK-1"),
+                  message="the notice at the lower bureau")
+    ho.check("the lower bureau holds the notice", lower["state"] == "notice_issued")
+    ho.deadline = find_due(lower["open_deadlines"])  # the lower bureau's 10 days from receipt
+    at(2026, 9, 16, 9)
+    w.call("healthcare_security", "POST", "/enforcement-notices/received/EN-WALK-1/review-request",
+           {"request_id": "RR-WALK-1", "grounds": "the hearing notice was served on 3 August"})
+    upper = until(lambda: (v := w.get("healthcare_security", "/enforcement-notices/issued/EN-WALK-1"))
+                  and v["state"] == "review_requested" and v, message="the review request at the upper bureau")
+    ho.check("the upper bureau counts its 15 days to decide", find_due(upper["open_deadlines"]))
+    at(2026, 9, 22, 9)
+    w.call("healthcare_security", "POST", "/enforcement-notices/issued/EN-WALK-1/review-decision",
+           {"decision": "upheld", "reasons": "no record of service", "decided_by": "director Sun"}, role="head")
+    ho.check("the lower bureau records the review decision", until(
+        lambda: w.get("healthcare_security", "/enforcement-notices/received/EN-WALK-1")["decision"] == "upheld",
+        message="the decision at the lower bureau"))
 
 
 DRIVERS: dict[str, Callable[[Walk], None]] = {
@@ -1096,10 +1244,10 @@ def test_every_handoff_of_the_catalogue_crosses_the_bus(fleet, keys_dir, amqp_ur
         bus.close()
     failing = {r.handoff for r in rows if r.problems}
     failed = [f"{r.handoff}: {p}" for r in rows for p in r.problems]
-    print(f"\n{len(rows) - len(failing)} of {len(rows)} hand-offs pass; still open (KNOWN_GAPS, issue 11):")
-    print("\n".join(failed))
-    # A hand-off that breaks fails here by name; one that starts working must leave KNOWN_GAPS, so the
-    # list only shrinks. The goal is an empty list: 42 of 42.
+    print(f"\n{len(rows) - len(failing)} of {len(rows)} hand-offs pass")
+    if failed:
+        print("not walking:\n" + "\n".join(failed))
+    # A hand-off that breaks fails here by name.
     newly_broken = sorted(failing - KNOWN_GAPS)
     assert not newly_broken, "hand-offs that no longer walk:\n" + "\n".join(
         f for f in failed if f.split(":")[0] in newly_broken)

@@ -54,6 +54,7 @@ def test_an_uncollected_reward_is_forfeited_and_the_reporter_never_leaves_the_bu
              message="the outbox to drain")
     messages = tap.messages()
     assert sorted(t for t, _, _ in messages) == ["fundlink.healthcare_security.report.closed.v1",
+                                                 "fundlink.healthcare_security.report.received.v1",
                                                  "fundlink.healthcare_security.reward.approved.v1",
                                                  "fundlink.healthcare_security.reward.forfeited.v1"]
     approved = json.loads(next(b for t, _, b in messages if t.endswith("reward.approved.v1")))

@@ -409,6 +409,9 @@ def propose_penalty(
     basis = tuple(b.strip() for b in legal_basis if b and b.strip())
     if not basis:
         raise InvalidRequest(f"case {case.case_id}: a penalty proposal names its legal basis")
+    pid = required_text(proposal_id, "proposal_id")
+    if any(e.step.startswith(f"penalty_proposed: {pid} (") for e in case.timeline):
+        raise IllegalTransition(f"case {case.case_id}: penalty proposal {pid} was already submitted")
     check_fine(
         decision.rule_id,
         decision.base_fen,
@@ -418,7 +421,7 @@ def propose_penalty(
         tier=decision.tier,
     )
     event = PenaltyProposalSubmitted(
-        required_text(proposal_id, "proposal_id"),
+        pid,
         case.case_id,
         decision.rule_id,
         basis,
@@ -426,8 +429,22 @@ def propose_penalty(
         aware(now),
     )
     return advance(
-        case, now, f"penalty_proposed: {decision.rule_id}", case.state, event_name=event.event_name
+        case, now, f"penalty_proposed: {pid} ({decision.rule_id})", case.state, event_name=event.event_name
     ), [event]
+
+
+def record_proposal_decision(
+    case: Case, proposal_id: str, decision: str, decided_at: datetime, *, approved_fine_fen: int | None = None
+) -> tuple[Case, list]:
+    """HO-37 reply on the supervising body's case: the competent authority's decision joins the timeline; the
+    case keeps its state (the penalty itself is decided on the §4.1 path)."""
+    if decision not in ("approved", "amended", "rejected"):
+        raise InvalidRequest(f"decision must be approved, amended or rejected, got {decision!r}")
+    fine = f", fine {approved_fine_fen} fen" if approved_fine_fen is not None else ""
+    return advance(
+        case, decided_at, f"penalty_proposal_{decision}: {required_text(proposal_id, 'proposal_id')}{fine}",
+        case.state, event_name="healthcare_security.penalty.proposal_approved",
+    ), []
 
 
 def order_settlement_suspension(

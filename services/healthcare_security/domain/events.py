@@ -144,6 +144,19 @@ class PenaltyProposalSubmitted:
 
 
 @dataclass(frozen=True)
+class PenaltyProposalDecided:
+    """HO-37 reply: the competent authority approves, amends or rejects a penalty proposal."""
+
+    event_name: ClassVar[str] = "healthcare_security.penalty.proposal_approved"
+    proposal_id: str
+    case_id: str
+    decision: str
+    approved_fine_fen: int | None
+    reasons: str | None
+    decided_at: datetime
+
+
+@dataclass(frozen=True)
 class SettlementSuspensionOrdered:
     event_name: ClassVar[str] = "healthcare_security.settlement.suspension_ordered"
     action_id: str
@@ -292,6 +305,7 @@ OUTGOING_EVENTS: tuple[type, ...] = (
     ClueTransferred,
     JointInspectionInvited,
     PenaltyProposalSubmitted,
+    PenaltyProposalDecided,
     SettlementSuspensionOrdered,
     ReportReceived,
     ReportClosed,

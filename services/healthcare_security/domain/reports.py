@@ -99,6 +99,13 @@ class Report:
         return ((HANDLING, self.handle_by),) if self.state is ReportState.RECEIVED else ()
 
 
+def handling_deadline(received_at: datetime, cal: WorkingCalendar) -> Deadline:
+    """30 calendar days from receipt to handle the report and tell the reporter (001:395); a rest-day last day
+    rolls to the next working day."""
+    due = calendar_days(aware(received_at, "received_at"), 30, cal)
+    return dataclasses.replace(due, rule=f"report handled and reporter told within 30 days (001:395): {due.rule}")
+
+
 def receive_report(
     report_id: str,
     channel: str,
@@ -109,10 +116,7 @@ def receive_report(
     *,
     reporter: Reporter | None = None,
 ) -> tuple[Report, list]:
-    due = calendar_days(now, 30, cal)
-    due = dataclasses.replace(
-        due, rule=f"report handled and reporter told within 30 days (001:395): {due.rule}"
-    )
+    due = handling_deadline(now, cal)
     report = Report(
         report_id=required_text(report_id, "report_id"),
         channel=required_text(channel, "channel"),
@@ -143,6 +147,64 @@ def close_report(
         report, state=state, facts_already_known=facts_already_known, closed_at=aware(now)
     )
     return closed, [ReportClosed(report.report_id, report.received_at, state.value, aware(now))]
+
+
+# --- HO-31 consumer: the receiving bureau's docket ------------------------------------------------------
+
+
+class DocketState(StrEnum):
+    ACCEPTED = "accepted"
+
+
+REPORT_CHANNELS = ("phone", "online", "letter", "visit", "other")
+
+
+@dataclass(frozen=True)
+class ReportDocketEntry:
+    """A report as the receiving bureau holds it after ``report.received``: what was reported and the 30-day
+    limit, never who reported (002:115): this value has no field for the reporter."""
+
+    report_id: str
+    channel: str
+    target_kind: str
+    target_name: str
+    real_name: bool
+    received_at: datetime
+    accepted_at: datetime
+    handle_by: Deadline
+    target_id: str | None = None
+    state: DocketState = DocketState.ACCEPTED
+
+    @property
+    def ref_id(self) -> str:
+        return self.report_id
+
+    @property
+    def deadlines(self) -> tuple[tuple[str, Deadline], ...]:
+        return ((HANDLING, self.handle_by),)
+
+
+def accept_report(
+    report_id: str,
+    channel: str,
+    target_kind: str,
+    target_name: str,
+    real_name: bool,
+    received_at: datetime,
+    now: datetime,
+    cal: WorkingCalendar,
+    *,
+    target_id: str | None = None,
+) -> ReportDocketEntry:
+    """The receiving bureau accepts a report registered elsewhere (HO-31). The 30 days run from the original
+    receipt, not from the hand-off: a report that travelled between offices has no fresh clock."""
+    if channel not in REPORT_CHANNELS:
+        raise InvalidRequest(f"channel must be one of {', '.join(REPORT_CHANNELS)}, got {channel!r}")
+    received = aware(received_at, "received_at")
+    return ReportDocketEntry(
+        required_text(report_id, "report_id"), channel, required_text(target_kind, "target_kind"),
+        required_text(target_name, "target_name"), bool(real_name), received, aware(now),
+        handling_deadline(received, cal), target_id=target_id)
 
 
 # --- rewards ---------------------------------------------------------------------------------------------
@@ -298,8 +360,11 @@ __all__ = [
     "COLLECTION",
     "CollectionWindowClosed",
     "DEFAULT_REWARD_POLICY",
+    "DocketState",
     "HANDLING",
+    "REPORT_CHANNELS",
     "Report",
+    "ReportDocketEntry",
     "ReportState",
     "Reporter",
     "Reward",
@@ -307,12 +372,14 @@ __all__ = [
     "RewardOutOfBounds",
     "RewardPolicy",
     "RewardState",
+    "accept_report",
     "approve_reward",
     "check_reward_eligibility",
     "claw_back_reward",
     "close_report",
     "collect_reward",
     "forfeit_if_uncollected",
+    "handling_deadline",
     "receive_report",
     "serve_reward_notice",
 ]

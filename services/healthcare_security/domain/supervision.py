@@ -9,7 +9,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from shared.calendar import WorkingCalendar
-from shared.deadlines import Deadline, calendar_days
+from shared.deadlines import SHANGHAI, Deadline, calendar_days
 
 from ._base import IllegalTransition, InvalidRequest, WindowClosed, aware, required_text
 from .events import (
@@ -174,9 +174,7 @@ def issue_enforcement_notice(
     received_at: datetime,
     cal: WorkingCalendar,
 ) -> tuple[EnforcementSupervision, list]:
-    due = _with_basis(
-        calendar_days(received_at, 10, cal), "review requested within 10 days of receipt (001:393)"
-    )
+    due = review_request_deadline(received_at, cal)
     es = EnforcementSupervision(
         required_text(notice_id, "notice_id"),
         required_text(lower_unit, "lower_unit"),
@@ -186,6 +184,48 @@ def issue_enforcement_notice(
         due,
     )
     return es, [EnforcementNoticeIssued(es.notice_id, es.lower_unit, es.defects, correct_by, es.received_at)]
+
+
+def send_enforcement_notice(
+    notice_id: str,
+    issuing_unit: str,
+    lower_unit: str,
+    defects: Iterable[str],
+    correct_by: date,
+    now: datetime,
+    cal: WorkingCalendar,
+) -> tuple[EnforcementSupervision, list]:
+    """The upper bureau issues the notice (HO-42). Its copy counts the 10 days from issue until the lower bureau
+    says when it received the notice (:func:`record_review_request`); the lower bureau's own copy starts at
+    receipt (:func:`issue_enforcement_notice`)."""
+    upper, lower = required_text(issuing_unit, "issuing_unit"), required_text(lower_unit, "lower_unit")
+    if upper == lower:
+        raise InvalidRequest(f"enforcement notice {notice_id}: a bureau does not supervise itself; "
+                             f"name the lower bureau in lower_unit")
+    issued = aware(now)
+    if correct_by < issued.astimezone(SHANGHAI).date():
+        raise InvalidRequest(f"enforcement notice {notice_id}: correct_by {correct_by.isoformat()} is before "
+                             f"the notice is issued ({issued.astimezone(SHANGHAI).date().isoformat()})")
+    return issue_enforcement_notice(notice_id, lower, defects, correct_by, issued, cal)
+
+
+def review_request_deadline(received_at: datetime, cal: WorkingCalendar) -> Deadline:
+    return _with_basis(
+        calendar_days(aware(received_at, "received_at"), 10, cal),
+        "review requested within 10 days of receipt (001:393)",
+    )
+
+
+def record_review_request(
+    es: EnforcementSupervision, grounds: str, notice_received_at: datetime, requested_at: datetime,
+    cal: WorkingCalendar,
+) -> tuple[EnforcementSupervision, list]:
+    """The upper bureau's copy learns of the lower bureau's request: the 10 days ran from the lower bureau's
+    receipt, and the 15 days for the decision run from the request. No event: the lower bureau sent it."""
+    received = aware(notice_received_at, "notice_received_at")
+    es = dataclasses.replace(es, received_at=received, review_request_due=review_request_deadline(received, cal))
+    es, _ = request_enforcement_review(es, grounds, requested_at, cal)
+    return es, []
 
 
 def request_enforcement_review(
