@@ -22,6 +22,7 @@ import argparse
 import io
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -55,11 +56,13 @@ def main() -> int:
         center = services.procs["hs_center"]
         say("loading the registry")
         _load_registry(services.url("hs_center", "/registry.csv"), sample.registry, keys)
-        center_before = _peak_kib(center.pid)
+        center_before, cpu_before = _peak_kib(center.pid), _cpu_seconds(center.pid)
         say("pushing the feed (fundlink tax push) and waiting for the center's answer")
         push = _timed_push(sample.feed, services.env, args)
         push["center_peak_kib"] = _peak_kib(center.pid)
         push["center_before_kib"] = center_before
+        push["center_cpu_s"] = round(_cpu_seconds(center.pid) - cpu_before, 2)
+        push["center"] = _center_timeline(database_url, push.pop("started_at"))
     say("PostgreSQL COPY of the same rows")
     copy = _timed_copy(database_url, sample.feed)
     say("raw pika publish and consume of the same bytes")
@@ -89,19 +92,23 @@ def _timed_push(feed: Path, env: dict, args) -> dict:
     cmd = [*FUNDLINK, "tax", "push", str(feed), "--region", "460000", "--level", "province",
            "--treasury-code", "HK-0101", "--chunk-size", str(args.chunk_size), "--window", str(args.window),
            "--wait", "1800"]
-    started = time.perf_counter()
+    started, started_at = time.perf_counter(), time.time()
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL if args.json else None, text=True)
     peak = 0
     while proc.poll() is None:
         peak = max(peak, _peak_kib(proc.pid))
-        time.sleep(0.2)
+        time.sleep(0.05)
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    client_cpu = after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime
     out = (proc.stdout.read() or "").strip().splitlines()
     verdict = json.loads(out[-1]) if out else {}
     return {"seconds": round(seconds, 2), "lines_per_s": round(verdict.get("line_count", 0) / seconds),
             "status": verdict.get("status", f"exit {proc.returncode}"),
-            "discrepancies": verdict.get("discrepancy_count"), "client_peak_kib": peak}
+            "discrepancies": verdict.get("discrepancy_count"), "client_peak_kib": peak,
+            "client_cpu_s": round(client_cpu, 2), "started_at": started_at}
 
 
 def _peak_kib(pid: int) -> int:
@@ -112,6 +119,37 @@ def _peak_kib(pid: int) -> int:
     except OSError:
         pass
     return 0
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a running process."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _center_timeline(database_url: str, started_at: float) -> dict:
+    """Where the push's time went, from the center's own timestamps (seconds from the push's start):
+    its first chunk, the start of the message that closed the feed, and its final answer (HO-02)."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text(f"SET search_path TO {SCHEMA}"))
+            first, closed = conn.execute(sa.text(
+                "SELECT first_seen_at, completed_at FROM detail_feed ORDER BY feed_no DESC LIMIT 1")).one()
+            answers = conn.execute(sa.text(
+                "SELECT created_at, body FROM fundlink_outbox WHERE event_type = "
+                "'fundlink.hs_center.collection.reconciled.v1' ORDER BY id")).all()
+    finally:
+        engine.dispose()
+    answered = next((at for at, body in answers
+                     if json.loads(bytes(body)).get("status") in ("matched", "discrepancies", "refused")), None)
+    since = lambda t: round(t.timestamp() - started_at, 2) if t is not None else None  # noqa: E731
+    return {"first_chunk_s": since(first), "closing_from_s": since(closed), "answered_s": since(answered)}
 
 
 # -- 2. PostgreSQL COPY --------------------------------------------------------------------------
@@ -216,7 +254,9 @@ def _table(r: dict) -> str:
     p, c, b = r["push"], r["copy"], r["raw_broker"]
     rows = [
         ("fundlink push → reconciled", p["seconds"], p["lines_per_s"],
-         f"client {mib(p['client_peak_kib'])}, center {mib(p['center_before_kib'])} → {mib(p['center_peak_kib'])}"),
+         f"client {mib(p['client_peak_kib'])} CPU {p['client_cpu_s']} s, "
+         f"center {mib(p['center_before_kib'])} → {mib(p['center_peak_kib'])}, "
+         f"center CPU {p['center_cpu_s']} s"),
         ("PostgreSQL COPY, same rows", c["seconds"], c["lines_per_s"], ""),
         ("raw pika publish+consume, same bytes", b["seconds"], b["lines_per_s"], f"{b['messages']} messages"),
     ]
@@ -224,6 +264,9 @@ def _table(r: dict) -> str:
            f"{p['discrepancies']} discrepancies", "",
            f"{'path':40} {'seconds':>9} {'lines/s':>11}  peak memory / notes", "-" * 100]
     out += [f"{name:40} {secs:>9.2f} {rate:>11,}  {note}" for name, secs, rate, note in rows]
+    t = p["center"]
+    out += ["", f"center timeline (s from the push's start): first chunk {t['first_chunk_s']}, feed complete and "
+                f"checked/reconciled from {t['closing_from_s']}, answered {t['answered_s']}"]
     out += ["", f"push time / COPY time = {r['ratio_to_copy']}x (goal: at most 2x)"]
     return "\n".join(out)
 

@@ -6,6 +6,7 @@ compared with the registry in set-based SQL, never as one ORM object per line.
 
 from __future__ import annotations
 
+import hashlib
 import io
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +19,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from shared.bus.inbox import inbox_table
 from shared.bus.outbox import outbox_table
+
+from . import feed_digest
 
 
 class Base(DeclarativeBase):
@@ -177,12 +180,15 @@ def _insert(session: Session, model):
 # -- staging a detail feed ---------------------------------------------------------------
 def claim_feed(session: Session, header: dict, now: datetime) -> DetailFeed:
     """The feed's staging row, created by whichever of its messages comes first; locked for this transaction."""
+    query = select(DetailFeed).where(DetailFeed.feed_id == header["feed_id"]).with_for_update()
+    feed = session.execute(query).scalar_one_or_none()
+    if feed is not None:  # every chunk but the first: one locking read, no insert
+        return feed
     session.execute(_insert(session, DetailFeed).values(
         feed_id=header["feed_id"], region_code=header["region_code"], region_level=header["region_level"],
         period=header["period"], treasury_code=header["treasury_code"], status="receiving", first_seen_at=now,
     ).on_conflict_do_nothing(index_elements=["feed_id"]))
-    return session.execute(select(DetailFeed).where(DetailFeed.feed_id == header["feed_id"])
-                           .with_for_update()).scalar_one()
+    return session.execute(query).scalar_one()
 
 
 def add_chunk(session: Session, feed_no: int, chunk: dict) -> bool:
@@ -195,7 +201,8 @@ def add_chunk(session: Session, feed_no: int, chunk: dict) -> bool:
         return False
     prefix = f"{feed_no},{chunk['seq']},"
     if _is_postgres(session):
-        _copy_lines(session, "".join(prefix + line for line in chunk["lines"].splitlines(keepends=True)))
+        lines = chunk["lines"]  # every line ends in \n (the contract's pattern): prefix them all at once
+        _copy_lines(session, prefix + lines[:-1].replace("\n", "\n" + prefix) + "\n")
     else:
         rows = [dict(zip(LINE_COLUMNS, (feed_no, chunk["seq"], *line.split(",")), strict=True))
                 for line in chunk["lines"].splitlines()]
@@ -236,6 +243,12 @@ def chunk_ranges(session: Session, feed_no: int) -> list[tuple[int, int, int]]:
         .where(FeedChunk.feed_no == feed_no).order_by(FeedChunk.seq))]
 
 
+def chunk_hashes(session: Session, feed_no: int) -> list[tuple[int, str]]:
+    """(seq, sha256) of every chunk received, by seq."""
+    return [(seq, sha) for seq, sha in session.execute(
+        select(FeedChunk.seq, FeedChunk.sha256).where(FeedChunk.feed_no == feed_no).order_by(FeedChunk.seq))]
+
+
 def line_totals(session: Session, feed_no: int) -> tuple[int, dict[str, dict]]:
     """Line count and per-scheme totals of what arrived, in the shape of the manifest's ``lines``."""
     rows = session.execute(text(
@@ -252,18 +265,48 @@ _WIRE_SQL = ("line_no || ',' || payer_kind || ',' || payer_id || ',' || scheme |
              "late_surcharge_fen")
 
 
-def wire_text(session: Session, feed_no: int) -> Iterator[str]:
-    """The stored lines as wire text, in line order (PostgreSQL builds one string per chunk)."""
+def wire_text(session: Session, feed_no: int, *, after_seq: int = 0) -> Iterator[tuple[int, str]]:
+    """The stored lines as wire text, in line order, as (first line number, text) per chunk on
+    PostgreSQL (per line on SQLite); only chunks past ``after_seq`` if given. A few chunks at a time."""
     if _is_postgres(session):
         result = session.execute(text(
-            f"SELECT string_agg({_WIRE_SQL} || chr(10), '' ORDER BY line_no) FROM feed_line WHERE feed_no = :f "  # noqa: S608
-            "GROUP BY seq ORDER BY min(line_no)"), {"f": feed_no})
+            f"SELECT min(line_no), string_agg({_WIRE_SQL} || chr(10), '' ORDER BY line_no) FROM feed_line "  # noqa: S608
+            "WHERE feed_no = :f AND seq > :s GROUP BY seq ORDER BY min(line_no)"), {"f": feed_no, "s": after_seq})
     else:
-        result = session.execute(text(f"SELECT {_WIRE_SQL} FROM feed_line WHERE feed_no = :f "  # noqa: S608
-                                      "ORDER BY line_no"), {"f": feed_no})
+        result = session.execute(text(f"SELECT line_no, {_WIRE_SQL} FROM feed_line "  # noqa: S608
+                                      "WHERE feed_no = :f AND seq > :s ORDER BY line_no"),
+                                 {"f": feed_no, "s": after_seq})
     newline = "" if _is_postgres(session) else "\n"
-    for (part,) in result.yield_per(64):
-        yield part + newline
+    for first, part in result.yield_per(4):
+        yield first, part + newline
+
+
+def feed_key(session: Session, feed_no: int) -> tuple[str, int]:
+    """The feed's key in this process's running digests (feed_digest): its database and number."""
+    return str(session.get_bind().url), feed_no
+
+
+def lines_sha256(session: Session, feed_no: int) -> str:
+    """SHA-256 of the staged lines in line order (the manifest's ``lines_sha256``): the running digest
+    of the chunks that came in order, then only the chunks it does not cover read back as text."""
+    stored = chunk_hashes(session, feed_no)
+    prefix = feed_digest.prefix_for(feed_key(session, feed_no), stored)
+    if prefix is not None and len(prefix.hashed) == len(stored):  # every chunk came in order: nothing to read
+        return prefix.digest.hexdigest()
+    if prefix is not None:
+        digest, parts = prefix.digest, wire_text(session, feed_no, after_seq=prefix.hashed[-1][0])
+        first = next(parts, None)
+        if first is None or first[0] > prefix.last_line:  # the rest comes after the prefix: same order
+            if first is not None:
+                digest.update(first[1].encode())
+            for _, part in parts:
+                digest.update(part.encode())
+            return digest.hexdigest()
+        parts.close()
+    digest = hashlib.sha256()
+    for _, part in wire_text(session, feed_no):
+        digest.update(part.encode())
+    return digest.hexdigest()
 
 
 def discard_lines(session: Session, feed_no: int) -> None:
@@ -288,23 +331,27 @@ def func_sum(column):
 
 
 # Kinds in report order; the rules behind them are in domain.DISCREPANCY_KINDS. One hash
-# join of the feed's lines with the region's enrollments keeps only what does not match;
-# the few rows left are then classified with index lookups.
+# join of the feed's lines with the region's enrollments (narrow rows: keys and amounts) keeps
+# only what does not match; the few rows left are then classified with index lookups (the
+# registry's key), never with another pass over the registry.
 _RECONCILE_SQL = """
 WITH l AS (
     SELECT payer_id, scheme, min(payer_kind) AS payer_kind, min(line_no) AS line_no,
-           sum(collected_fen - refunded_fen + arrears_fen) AS accounted
+           CAST(sum(collected_fen - refunded_fen + arrears_fen) AS BIGINT) AS accounted
     FROM feed_line WHERE feed_no = :f GROUP BY payer_id, scheme),
-r AS (SELECT payer_id, scheme, payer_kind, monthly_due_fen FROM registry_entry WHERE region_code LIKE :region),
+r AS (SELECT payer_id, scheme, monthly_due_fen FROM registry_entry WHERE region_code LIKE :region),
 c AS (
     SELECT coalesce(l.payer_id, r.payer_id) AS payer_id, coalesce(l.scheme, r.scheme) AS scheme,
-           coalesce(l.payer_kind, r.payer_kind) AS payer_kind, l.line_no, l.accounted, r.monthly_due_fen AS due,
+           coalesce(l.payer_kind, (SELECT e.payer_kind FROM registry_entry e  -- the few unpaid only
+                                   WHERE e.payer_id = r.payer_id AND e.scheme = r.scheme)) AS payer_kind,
+           l.line_no, l.accounted, r.monthly_due_fen AS due,
            CASE WHEN l.payer_id IS NULL THEN 0 ELSE 1 END AS has_line,
            CASE WHEN r.payer_id IS NULL THEN 0 ELSE 1 END AS enrolled
     FROM l FULL JOIN r ON l.payer_id = r.payer_id AND l.scheme = r.scheme
     WHERE l.payer_id IS NULL OR r.payer_id IS NULL OR l.accounted <> r.monthly_due_fen),
-enrolled AS (SELECT DISTINCT c.payer_id FROM c WHERE EXISTS (
-                 SELECT 1 FROM registry_entry e WHERE e.payer_id = c.payer_id AND e.region_code LIKE :region)),
+enrolled AS (SELECT DISTINCT c.payer_id FROM c WHERE (
+                 SELECT 1 FROM registry_entry e WHERE e.payer_id = c.payer_id AND e.region_code LIKE :region
+                 LIMIT 1) IS NOT NULL),
 stray AS (SELECT DISTINCT payer_id FROM c WHERE has_line = 1 AND enrolled = 0),
 found AS MATERIALIZED (
     SELECT CASE WHEN c.has_line = 1 AND ep.payer_id IS NULL THEN 1

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 from datetime import UTC, datetime
 
@@ -15,7 +14,7 @@ from shared.calendar import china_calendar
 from shared.deadlines import SHANGHAI
 from shared.http import NotFound, json_body
 
-from . import domain, models, schemas
+from . import domain, feed_digest, models, schemas
 from .agreement_entrypoints import AgreementEntrypoints
 from .comparison_entrypoints import ComparisonEntrypoints
 from .money import MoneyEntrypoints
@@ -172,7 +171,11 @@ class HsCenterService(AgencyService, MoneyEntrypoints, SettlementEntrypoints, Co
         except domain.FeedRefused as refused:
             return self._refuse(feed, str(refused), now)
         feed.status = "receiving"
-        if models.add_chunk(self.db.session, feed.feed_no, chunk) and feed.manifest is not None:
+        if not models.add_chunk(self.db.session, feed.feed_no, chunk):
+            return
+        feed_digest.chunk_arrived(models.feed_key(self.db.session, feed.feed_no), chunk["seq"], chunk["sha256"],
+                                  chunk["lines"].encode())  # hashed now, while in hand (feed_digest.py)
+        if feed.manifest is not None:
             self._close_if_complete(feed, now, answer_gaps=False)
 
     def _receive_manifest(self, data, now):
@@ -196,20 +199,20 @@ class HsCenterService(AgencyService, MoneyEntrypoints, SettlementEntrypoints, Co
         manifest = domain.Manifest(m["line_count"], m["chunk_count"], m["lines_sha256"],
                                    {line["scheme"]: line for line in m["lines"]})
         line_count, totals = models.line_totals(self.db.session, feed.feed_no)
-        digest = hashlib.sha256()
-        for part in models.wire_text(self.db.session, feed.feed_no):
-            digest.update(part.encode())
+        lines_sha256 = models.lines_sha256(self.db.session, feed.feed_no)
+        feed_digest.forget(models.feed_key(self.db.session, feed.feed_no))
         strays = domain.stray_chunks(m["chunk_count"], (seq for seq, _, _ in ranges))
-        problems = domain.manifest_problems(manifest, line_count, totals, digest.hexdigest(), strays)
+        problems = domain.manifest_problems(manifest, line_count, totals, lines_sha256, strays)
         if problems:
             return self._refuse(feed, "; ".join(problems), now)
-        self._reconcile_detail(feed, line_count, now)
+        self._reconcile_detail(feed, line_count, totals, now)
 
-    def _reconcile_detail(self, feed, line_count, now):
+    def _reconcile_detail(self, feed, line_count, totals, now):
         session, prefix = self.db.session, domain.region_prefix(feed.region_code, feed.region_level)
         found = models.find_discrepancies(session, feed.feed_no, prefix)
         expected = [domain.Expected(*row) for row in models.expected_per_scheme(session, prefix)]
-        collected = [domain.Collected(*row) for row in models.paid_per_scheme(session, feed.feed_no)]
+        collected = [domain.Collected(scheme, t["insured_person_count"], t["amount_collected_fen"], t["refunds_fen"],
+                                      t["arrears_fen"]) for scheme, t in sorted(totals.items())]
         answer = self._answer_for(self._header(feed), domain.reconcile(expected, collected, found), now)
         answer.update(line_count=line_count, discrepancy_count=found)
         feed.status, feed.completed_at = answer["status"], now
@@ -227,6 +230,7 @@ class HsCenterService(AgencyService, MoneyEntrypoints, SettlementEntrypoints, Co
                 region=feed.region_code)
 
     def _refuse(self, feed, reason, now):
+        feed_digest.forget(models.feed_key(self.db.session, feed.feed_no))
         models.discard_lines(self.db.session, feed.feed_no)
         feed.status, feed.reason = "refused", reason
         self._answer({**self._header(feed), "status": "refused", "reason": reason[:2000]}, now,

@@ -383,9 +383,12 @@ class FeedPusher:
                     return answer
                 if answer and answer["status"] == "incomplete":
                     # Chunks and the manifest travel on different queues, so a chunk the center lacks may
-                    # still wait in its queue: only what two answers a grace period apart both miss is lost.
+                    # still wait in its queue: what two answers a grace period apart both miss is lost, once
+                    # the center has stopped taking chunks in between (a backlog still draining would
+                    # otherwise be sent again, read from the file again, and skipped by the center).
                     seen = set(answer.get("missing_chunks", []))
-                    lost = seen & previous[0] if previous and now - previous[1] >= grace_seconds else set()
+                    settled = previous and now - previous[1] >= grace_seconds and seen == previous[0]
+                    lost = seen if settled else set()
                     if lost:
                         self._resend(lost, state, report)
                     gaps_since, previous = now, None if lost else (seen, now)
