@@ -20,7 +20,7 @@ PG_VERSION=$(ls /etc/postgresql | sort -n | tail -1)
 env_lines() {
     echo "FUNDLINK_FAULT_RABBIT_NODE=$NODE"
     echo "FUNDLINK_FAULT_AMQP_PORT=$AMQP_PORT"
-    echo "FUNDLINK_FAULT_PG_CLUSTER=$PG_VERSION faults"
+    echo "FUNDLINK_FAULT_PG_CLUSTER='$PG_VERSION faults'"
     echo "DATABASE_URL=postgresql://postgres@127.0.0.1:$PG_PORT/postgres"
 }
 

@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import eventlet
 import requests
 import sqlalchemy as sa
 from kombu import Connection
@@ -44,6 +45,9 @@ def _die_with_parent() -> None:
     ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
+_Popen = eventlet.patcher.original("subprocess").Popen
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -59,6 +63,8 @@ def rabbitmqctl(*args: str) -> subprocess.CompletedProcess:
 
 
 def restart_postgresql() -> None:
+    if RABBIT_NODE and not PG_CLUSTER:  # servers of its own, but not said which PostgreSQL: never guess "main"
+        raise RuntimeError("FUNDLINK_FAULT_PG_CLUSTER is not set: `deploy/faults/servers.sh env` gives it")
     version, name = PG_CLUSTER.split() if PG_CLUSTER else (
         sorted(p.name for p in Path("/etc/postgresql").iterdir())[-1], "main")
     subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, name, "restart"], check=True,
@@ -137,8 +143,11 @@ class Drill:
     def start(self, agency: str, program: list[str] | None = None) -> None:
         log = open(self.log_dir / f"{self.scenario}-{agency}.log", "ab")  # noqa: SIM115 - owned by the child
         argv = [sys.executable, *(program or ["-m", "shared.entry"]), "serve", agency]
-        self.procs[agency] = subprocess.Popen(argv, env=self.env(agency), stdout=log, stderr=subprocess.STDOUT,
-                                              cwd=ROOT, preexec_fn=_die_with_parent)
+        # The unpatched Popen: eventlet's waits on the exec-error pipe through its hub, which, after hours of
+        # sockets opened and closed, met a stale listener on the reused descriptor ("Second simultaneous
+        # read on fileno 8") and failed the last drill of a 10,000-hand-off run. The pipe answers at exec.
+        self.procs[agency] = _Popen(argv, env=self.env(agency), stdout=log, stderr=subprocess.STDOUT,
+                                    cwd=ROOT, preexec_fn=_die_with_parent)
         self.wait_healthy(agency)
 
     def wait_healthy(self, agency: str, timeout: float = 90) -> None:
