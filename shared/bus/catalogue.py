@@ -317,7 +317,8 @@ def load_catalogue(path: str | os.PathLike[str] | None = None) -> Catalogue:
     except OSError as exc:
         raise CatalogueError(p, [f"cannot read the file: {exc}"]) from exc
     try:
-        doc = yaml.safe_load(text)
+        # libyaml's loader when PyYAML has it: ~0.07 s instead of ~0.4 s at every service and CLI start.
+        doc = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
         raise CatalogueError(p, [f"not valid YAML: {exc}"]) from exc
     return _Loader(p).build(doc)
