@@ -220,7 +220,9 @@ class BudgetReviewEntrypoints:
         """Where finance's chain stands: the bureau keeps it beside its own record, so it signs only the step
         that waits for it, with the figures on the chain."""
         data = event.data
-        row = self.db.session.get(bm.BudgetReview, (data["kind"], data["draft_id"]))
+        # Locked: two notices handled at once would each compare against the old copy, and the older one,
+        # committing last, would overwrite the newer (seen in the walk as a joint step never reaching the bureau).
+        row = self.db.session.get(bm.BudgetReview, (data["kind"], data["draft_id"]), with_for_update=True)
         if row is None:
             row = bm.BudgetReview(kind=data["kind"], draft_id=data["draft_id"], year=data["year"],
                                   region_code=data["region_code"], history=[], figures={}, status="tracking",

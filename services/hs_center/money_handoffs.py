@@ -216,13 +216,13 @@ class MoneyHandoffEntrypoints:
         elif data["kind"] == "budget" and data["action"] == "returned" and data["by"] != "finance":
             # Returned past the bureau (a co-signatory refusing the joint submission, the government, the
             # congress). Finance's own return goes back to the bureau (HO-10), not to the center.
-            draft = self.db.session.get(mm.CenterBudgetDraft, data["draft_id"])
+            draft = self.db.session.get(mm.CenterBudgetDraft, data["draft_id"], with_for_update=True)
             if draft is not None and draft.status == "submitted":
                 comp = budget.take_back_for_revision(compilation(draft), data["by"], data.get("note") or
                                                      f"returned by {data['by']}", now)
                 store(draft, comp, now, f"returned by {data['by']}: {data.get('note', '')}")
         elif data["kind"] == "final_accounts":
-            record = self.db.session.get(mm.CenterMoneyRecord, data["draft_id"])
+            record = self.db.session.get(mm.CenterMoneyRecord, data["draft_id"], with_for_update=True)
             if record is not None and record.kind == "final_accounts" and \
                     record.data.get("sequence", 0) < data["sequence"]:
                 record.status = "approved" if data["complete"] else "returned" if data["action"] == "returned" \

@@ -65,7 +65,8 @@ class ChainSigningEntrypoints:
         return datetime.now(UTC)
 
     def _chain_step_row(self, kind: str, draft_id: str, region_code: str) -> ChainStep:
-        row = self.db.session.get(ChainStep, (kind, draft_id))
+        # Locked: concurrent notices must compare their sequence against the latest committed copy.
+        row = self.db.session.get(ChainStep, (kind, draft_id), with_for_update=True)
         if row is None:
             row = ChainStep(kind=kind, draft_id=draft_id, region_code=region_code, history=[], chain={},
                             updated_at=self.chain_clock())
