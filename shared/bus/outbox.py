@@ -103,6 +103,7 @@ class WindowResult:
     unroutable: dict[int, str] = field(default_factory=dict)
     nacked: list[int] = field(default_factory=list)
     confirm_seconds: float = 0.0
+    claimed: int = 0  # rows the relay took for this window (sent, nacked or unroutable)
 
 
 class ConfirmingPublisher:
@@ -293,6 +294,7 @@ class Relay:
                     return WindowResult()
                 result = self.publisher.publish_window(rows)
                 self._record(session, rows, result)
+        result.claimed = len(rows)
         if self.observe:
             self.observe(result, rows)
         return result

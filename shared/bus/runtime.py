@@ -150,11 +150,13 @@ class Runtime(SharedExtension):
         self._last_heartbeat = 0.0
         while self._running:
             self._heartbeats()
+            # Reset before claiming: a commit that lands while this window is out wakes the next one.
+            self._wake = Event()
             try:
                 result = self.relay.run_once()
                 backoff = 0.5
-                if result.sent or result.nacked:
-                    continue
+                if result.claimed >= self.relay.window:
+                    continue  # a full window: more may be waiting
             except Exception as exc:  # noqa: BLE001 - broker or DB down: rows wait, then go
                 self.metrics.relay_errors.labels(self.agency).inc()
                 log.warning("outbox relay of %s failed (%s: %s); retrying in %.1fs",
@@ -164,7 +166,6 @@ class Runtime(SharedExtension):
                 continue
             with eventlet.Timeout(self.settings.relay_poll_seconds, False):
                 self._wake.wait()
-            self._wake = Event()
 
     def _observe_window(self, result: outbox.WindowResult, rows) -> None:
         types = {r.id: r.event_type for r in rows}
