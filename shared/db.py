@@ -72,6 +72,7 @@ class Database:
             self.engine = create_engine(
                 url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10, pool_timeout=10
             )
+            event.listen(self.engine, "connect", _postgresql_session)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         # RLock is green once eventlet has patched threading.
         self._write_lock = threading.RLock() if self.is_sqlite else None
@@ -115,3 +116,17 @@ def _sqlite_pragmas(dbapi_conn, _record):
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=30000")
     cur.close()
+
+
+def _postgresql_session(dbapi_conn, _record):
+    # Large values (the hand-off record keeps every signed body, 0.4 MB for a feed chunk) are
+    # TOAST-compressed at write: lz4 costs ~1 ms where the default pglz costs ~5 ms per chunk.
+    # Servers without lz4 (or before 14) keep their default.
+    cur = dbapi_conn.cursor()
+    try:
+        cur.execute("SET default_toast_compression = lz4")
+        dbapi_conn.commit()
+    except Exception:  # noqa: BLE001 - an optimisation only
+        dbapi_conn.rollback()
+    finally:
+        cur.close()

@@ -103,6 +103,9 @@ def test_a_100k_line_feed_is_reconciled_to_exactly_the_planted_discrepancies(fle
     found = {(i["kind"], i["payer_id"], i["scheme"]) for i in report_items(fleet, "FEED-460000-2026-10")}
     assert found == planted
     assert stored_lines(fleet, "FEED-460000-2026-10") == (100_000, 100_000)
+    # The record keeps every chunk's signed body, written lz4-compressed (shared/db.py: 1 ms, not pglz's 5).
+    assert center_sql(fleet, "SELECT DISTINCT pg_column_compression(body) FROM fundlink_audit WHERE event_type = :t",
+                      t="fundlink.tax.collection.feed_chunk_published.v1") == [("lz4",)]
 
     # Tax gets the answer and the whole report; the bureau gets the unregistered employers (HO-35).
     tax_feed = wait_for(lambda: (f := fleet.get("tax", "/feeds/FEED-460000-2026-10").json())
