@@ -186,9 +186,9 @@ def _timed_copy(database_url: str, feed: Path) -> dict:
 def _timed_raw_broker(amqp_uri: str, feed: Path, chunk_size: int) -> dict:
     import pika
 
-    from shared.push.client import WindowedPublisher
+    from shared.push.client import WindowedPublisher, pika_parameters
 
-    params = pika.URLParameters(amqp_uri.split(";")[0])
+    params = pika_parameters(amqp_uri)  # kombu's '//' is pika's '%2F'; without AMQP_URI the default has it
     queue = raw_quorum_queue(params)
     chunks = list(_byte_chunks(feed, chunk_size))  # bytes ready in memory: time only the broker
     total, received = len(chunks), [0]
