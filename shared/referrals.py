@@ -5,7 +5,9 @@ Rules (pure): the first report is due within 5 working days of receipt (fundlink
 acknowledges receipt; ``penalised``, ``no_violation`` or ``transferred`` closes the referral, once.
 
 A regulator keeps referrals in a table of its own (:class:`ReferralColumns` on its ``Base``) and mixes in the
-class :func:`referral_entrypoints` makes from its referral event type and its outcome event schema.
+class :func:`referral_entrypoints` makes from its referral event type and its outcome event schema. That schema
+subclasses :class:`ReferralOutcomeReported`, naming only its own event type; the HTTP body is
+:class:`OutcomeRequest`.
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 
+from marshmallow import Schema, fields, validate
 from sqlalchemy import JSON, DateTime, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from shared.bus.fields import EventSchema
 from shared.bus.runtime import handles, http
 from shared.calendar import WorkingCalendar, china_calendar
 from shared.deadlines import Deadline, working_days
@@ -63,6 +67,27 @@ def report_outcome(referral: ReceivedReferral, outcome: str, now: datetime) -> R
     if referral.closed:
         raise ReferralClosed(f"referral {referral.referral_id} was closed as {referral.outcome}; it is reported once")
     return dataclasses.replace(referral, outcome=outcome, decided_at=None if outcome == "pending" else now)
+
+
+# -- the payloads (marshmallow): the same fields for both regulators ----------------------------------------
+class OutcomeRequest(Schema):
+    """The officer's body for ``POST /referrals/<id>/outcome`` (HO-29 out)."""
+
+    outcome = fields.String(required=True, validate=validate.OneOf(OUTCOMES))
+    outcome_summary = fields.String(required=True, validate=validate.Length(min=1, max=4000))
+    decision_reference = fields.String(validate=validate.Length(min=1, max=64))
+
+
+class ReferralOutcomeReported(EventSchema):
+    """HO-29 处理结果反馈: the fields of a regulator's outcome report. Each regulator subclasses it with its
+    own ``event_type`` and docstring (the docstring is the contract's description)."""
+
+    referral_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    outcome = fields.String(required=True, validate=validate.OneOf(OUTCOMES))
+    outcome_summary = fields.String(required=True, validate=validate.Length(min=1, max=4000))
+    decision_reference = fields.String(validate=validate.Length(min=1, max=64))
+    decided_at = fields.AwareDateTime()
+    reported_at = fields.AwareDateTime(required=True)
 
 
 # -- the regulator's side, on its own table ----------------------------------------------------------------

@@ -233,10 +233,9 @@ class RewardForfeited(EventSchema):
 # --- HO-33, HO-36, HO-39 ------------------------------------------------------------------------------------
 
 
-class JointInspectionInvited(EventSchema):
-    """HO-33: the bureau invites other departments to a joint inspection."""
-
-    event_type = "healthcare_security.joint_inspection.invited.v1"
+class InspectionPlan(Schema):
+    """联合检查 plan: which inspection, of which institution or pharmacy, when. The officer's request and the
+    invitation it publishes carry the same fields, first and in this order."""
 
     inspection_id = _id(required=True)
     region_code = fields.String(required=True, validate=REGION_CODE)
@@ -245,6 +244,13 @@ class JointInspectionInvited(EventSchema):
     target_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
     target_name = fields.String(required=True, validate=NAME)
     scheduled_for = fields.Date(required=True)
+
+
+class JointInspectionInvited(InspectionPlan, EventSchema):
+    """HO-33: the bureau invites other departments to a joint inspection."""
+
+    event_type = "healthcare_security.joint_inspection.invited.v1"
+
     invited = fields.List(fields.String(validate=validate.OneOf(
         ["health_commission", "market_regulation", "finance", "public_security"])), required=True,
         validate=validate.Length(min=1))
@@ -557,14 +563,7 @@ class ClueRequest(Schema):
     related_case_id = _id()
 
 
-class JointInspectionRequest(Schema):
-    inspection_id = _id(required=True)
-    region_code = fields.String(required=True, validate=REGION_CODE)
-    inspection_kind = fields.String(required=True, validate=validate.OneOf(["flying", "special", "routine", "cross"]))
-    target_kind = fields.String(required=True, validate=validate.OneOf(["institution", "pharmacy"]))
-    target_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    target_name = fields.String(required=True, validate=NAME)
-    scheduled_for = fields.Date(required=True)
+class JointInspectionRequest(InspectionPlan):
     invited = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
     scope = fields.String(required=True, validate=TEXT)
 
