@@ -18,7 +18,6 @@ Money is ``int`` fen. Refusals raise a named :class:`DomainError` whose message 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -27,6 +26,7 @@ from types import MappingProxyType
 from typing import ClassVar, Protocol, TypeVar
 
 from shared.deadlines import Deadline, Obligation, day_of_month, end_of_month, open_deadlines, overdue  # noqa: F401
+from shared.fund_periods import FundPeriods, clean_reasons
 
 # --- common values ----------------------------------------------------------------------------------
 
@@ -77,39 +77,11 @@ def _actor(by: str, expected: str, what: str) -> None:
         raise WrongActor(f"{what} is done by {expected}; {by!r} cannot do it")
 
 
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
-
-
-def parse_month(month: str) -> tuple[int, int]:
-    found = _MONTH.match(month) if isinstance(month, str) else None
-    if not found:
-        raise InvalidPeriod(f"month {month!r} must be written YYYY-MM, e.g. '2027-01'")
-    return int(found[1]), int(found[2])
-
-
-def parse_quarter(quarter: str) -> tuple[int, int]:
-    found = _QUARTER.match(quarter) if isinstance(quarter, str) else None
-    if not found:
-        raise InvalidPeriod(f"quarter {quarter!r} must be written YYYY-Qn, e.g. '2027-Q1'")
-    return int(found[1]), int(found[2])
-
-
-def quarter_months(quarter: str) -> tuple[str, str, str]:
-    year, q = parse_quarter(quarter)
-    first = 3 * (q - 1) + 1
-    return (f"{year}-{first:02d}", f"{year}-{first + 1:02d}", f"{year}-{first + 2:02d}")
-
-
-def prior_quarter(quarter: str) -> str:
-    """The quarter in which the plan for ``quarter`` is applied for: ``"2027-Q1"`` → ``"2026-Q4"``."""
-    year, q = parse_quarter(quarter)
-    return f"{year - 1}-Q4" if q == 1 else f"{year}-Q{q - 1}"
-
-
-def _reasons(reasons: Iterable[str] | str) -> tuple[str, ...]:
-    items = (reasons,) if isinstance(reasons, str) else tuple(reasons)
-    return tuple(r.strip() for r in items if isinstance(r, str) and r.strip())
+# One reading of months and quarters for the center and finance, refusing with the center's error.
+_PERIODS = FundPeriods(InvalidPeriod)
+parse_month, parse_quarter = _PERIODS.parse_month, _PERIODS.parse_quarter
+quarter_months, prior_quarter = _PERIODS.quarter_months, _PERIODS.prior_quarter
+_reasons = clean_reasons
 
 
 # --- deadlines owed ----------------------------------------------------------------------------------
@@ -607,6 +579,14 @@ def consolidation_deadline(quarter: str) -> Deadline:
     return day_of_month(year, month, 10)
 
 
+def _check_month_line(line: PlanLine | ApprovedLine, what: str) -> None:
+    """A month × scheme amount in fen, as applied for (PlanLine) or approved (ApprovedLine): the scheme
+    normalised, the month and the amount checked when the line is made."""
+    object.__setattr__(line, "scheme", _scheme(line.scheme))
+    parse_month(line.month)
+    _fen(line.amount_fen, what)
+
+
 @dataclass(frozen=True)
 class PlanLine:
     month: str
@@ -614,9 +594,7 @@ class PlanLine:
     amount_fen: int
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "scheme", _scheme(self.scheme))
-        parse_month(self.month)
-        _fen(self.amount_fen, f"plan amount for {self.month} {self.scheme.value}")
+        _check_month_line(self, f"plan amount for {self.month} {self.scheme}")
 
 
 @dataclass(frozen=True)
@@ -895,9 +873,7 @@ class ApprovedLine:
     amount_fen: int
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "scheme", _scheme(self.scheme))
-        parse_month(self.month)
-        _fen(self.amount_fen, f"approved amount for {self.region_code} {self.month}")
+        _check_month_line(self, f"approved amount for {self.region_code} {self.month}")
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,9 @@ from shared.bus.fields import REGION_CODE, REGION_LEVEL, EventSchema, Fen
 ID = validate.Length(min=1, max=64)
 
 
-class GovernmentBudgetApproved(EventSchema):
-    """HO-11: the government decides on the joint budget submission; Hainan then goes to the congress."""
-
-    event_type = "people_government.budget.approved.v1"
+class GovernmentSubmissionDecision(EventSchema):
+    """政府审批: the government's decision on a joint submission of a draft (a budget, HO-11, or final accounts,
+    HO-14): approved, or returned. Each decision adds its own fields after these."""
 
     approval_id = fields.String(required=True, validate=ID)
     draft_id = fields.String(required=True, validate=ID)
@@ -22,6 +21,13 @@ class GovernmentBudgetApproved(EventSchema):
     year = fields.Integer(required=True, strict=True)
     region_code = fields.String(required=True, validate=REGION_CODE)
     decision = fields.String(required=True, validate=validate.OneOf(["approved", "returned"]))
+
+
+class GovernmentBudgetApproved(GovernmentSubmissionDecision):
+    """HO-11: the government decides on the joint budget submission; Hainan then goes to the congress."""
+
+    event_type = "people_government.budget.approved.v1"
+
     reasons = fields.String(validate=validate.Length(min=1, max=4000))  # why it was returned
     requires_congress = fields.Boolean(required=True)
     approving_body = fields.String(required=True, validate=validate.Length(min=1, max=200))
@@ -66,17 +72,11 @@ class CongressBudgetAdjustmentApproved(EventSchema):
     approved_at = fields.AwareDateTime(required=True)
 
 
-class GovernmentFinalAccountsApproved(EventSchema):
+class GovernmentFinalAccountsApproved(GovernmentSubmissionDecision):
     """HO-14: the government approves the final accounts (001:242, 004:26)."""
 
     event_type = "people_government.final_accounts.approved.v1"
 
-    approval_id = fields.String(required=True, validate=ID)
-    draft_id = fields.String(required=True, validate=ID)
-    submission_id = fields.String(required=True, validate=ID)
-    year = fields.Integer(required=True, strict=True)
-    region_code = fields.String(required=True, validate=REGION_CODE)
-    decision = fields.String(required=True, validate=validate.OneOf(["approved", "returned"]))
     requires_congress = fields.Boolean(required=True)
     approved_at = fields.AwareDateTime(required=True)
 

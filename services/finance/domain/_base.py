@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
+
+from shared.fund_periods import FundPeriods, clean_reasons
 
 # --- common values ----------------------------------------------------------------------------------
 
@@ -65,47 +65,11 @@ def _aware(at: datetime, what: str = "at") -> datetime:
     return at
 
 
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
-
-
-def parse_month(month: str) -> tuple[int, int]:
-    """``"2027-01"`` → ``(2027, 1)``."""
-    found = _MONTH.match(month) if isinstance(month, str) else None
-    if not found:
-        raise InvalidPeriod(f"month {month!r} must be written YYYY-MM, e.g. '2027-01'")
-    return int(found[1]), int(found[2])
-
-
-def parse_quarter(quarter: str) -> tuple[int, int]:
-    """``"2027-Q1"`` → ``(2027, 1)``."""
-    found = _QUARTER.match(quarter) if isinstance(quarter, str) else None
-    if not found:
-        raise InvalidPeriod(f"quarter {quarter!r} must be written YYYY-Qn, e.g. '2027-Q1'")
-    return int(found[1]), int(found[2])
-
-
-def quarter_months(quarter: str) -> tuple[str, str, str]:
-    """The three months of a quarter: ``"2027-Q1"`` → ``("2027-01", "2027-02", "2027-03")``."""
-    year, q = parse_quarter(quarter)
-    first = 3 * (q - 1) + 1
-    return tuple(f"{year}-{m:02d}" for m in range(first, first + 3))  # type: ignore[return-value]
-
-
-def prior_quarter(quarter: str) -> str:
-    """The quarter in which the plan for ``quarter`` is applied for: ``"2027-Q1"`` → ``"2026-Q4"``."""
-    year, q = parse_quarter(quarter)
-    return f"{year - 1}-Q4" if q == 1 else f"{year}-Q{q - 1}"
-
-
-def previous_month(month: str) -> str:
-    year, m = parse_month(month)
-    return f"{year - 1}-12" if m == 1 else f"{year}-{m - 1:02d}"
-
-
-def _reasons(reasons: Iterable[str] | str) -> tuple[str, ...]:
-    items = (reasons,) if isinstance(reasons, str) else tuple(reasons)
-    return tuple(r.strip() for r in items if isinstance(r, str) and r.strip())
+# One reading of months and quarters for finance and the handling center, refusing with finance's error.
+_PERIODS = FundPeriods(InvalidPeriod)
+parse_month, parse_quarter, previous_month = _PERIODS.parse_month, _PERIODS.parse_quarter, _PERIODS.previous_month
+quarter_months, prior_quarter = _PERIODS.quarter_months, _PERIODS.prior_quarter
+_reasons = clean_reasons
 
 
 # --- deadlines owed ----------------------------------------------------------------------------------
