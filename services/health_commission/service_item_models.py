@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
-from sqlalchemy import BigInteger, Date, DateTime, String
+from sqlalchemy import DateTime, String
 from sqlalchemy.orm import Mapped, mapped_column
+
+from shared.service_prices import ServicePriceColumns
 
 from .models import Base
 
@@ -25,19 +27,10 @@ class ServiceItemReview(Base):
     price_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
-class KnownServicePrice(Base):
+class KnownServicePrice(ServicePriceColumns, Base):
     """A price the bureau set (HO-38 notice), as the commission learned it."""
 
     __tablename__ = "known_service_price"
 
-    price_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    review_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    item_code: Mapped[str] = mapped_column(String(64), index=True)
-    item_name: Mapped[str] = mapped_column(String(200))
-    item_kind: Mapped[str] = mapped_column(String(20))
-    price_fen: Mapped[int] = mapped_column(BigInteger)
-    price_unit: Mapped[str] = mapped_column(String(40))
-    region_code: Mapped[str] = mapped_column(String(6))
-    effective_from: Mapped[date] = mapped_column(Date)
-    set_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # sort_order: after the price's columns, as migration 0301 created the table
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), sort_order=1)

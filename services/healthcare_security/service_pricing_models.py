@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
-from sqlalchemy import BigInteger, Date, DateTime, String
+from sqlalchemy import DateTime, String
 from sqlalchemy.orm import Mapped, mapped_column
+
+from shared.service_prices import ServicePriceColumns
 
 from .models import Base
 
@@ -24,18 +26,7 @@ class ReceivedItemReview(Base):
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-class ServicePrice(Base):
+class ServicePrice(ServicePriceColumns, Base):
     """医疗服务价格: a price the bureau set for a basic, special-needs or new item in a region."""
 
     __tablename__ = "service_price"
-
-    price_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    review_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    item_code: Mapped[str] = mapped_column(String(64), index=True)
-    item_name: Mapped[str] = mapped_column(String(200))
-    item_kind: Mapped[str] = mapped_column(String(20))
-    price_fen: Mapped[int] = mapped_column(BigInteger)
-    price_unit: Mapped[str] = mapped_column(String(40))
-    region_code: Mapped[str] = mapped_column(String(6))
-    effective_from: Mapped[date] = mapped_column(Date)
-    set_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
