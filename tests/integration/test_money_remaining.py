@@ -8,38 +8,18 @@ keys; the bureau and tax sign their steps with theirs.
 import json
 from datetime import datetime
 
-from helpers import metric_value, publish_envelope, signed, wait_for
-from kombu import Connection
+from helpers import metric_value, wait_for
+from integration.money_helpers import PROVINCE, call, on_clock, party_inbox, send_as, take_one
 
 from services.finance.service import FinanceService
 from services.healthcare_security.service import HealthcareSecurityService
 from services.hs_center.service import HsCenterService
 from services.tax.service import TaxService
-from shared.bus.catalogue import catalogue
-from shared.bus.topology import service_queue
 from shared.deadlines import SHANGHAI
 
 CLOCK = {"now": datetime(2026, 5, 10, 9, 0, tzinfo=SHANGHAI)}
-
-
-def fixed_clock(self):
-    return CLOCK["now"]
-
-
-class Finance(FinanceService):
-    clock = fixed_clock
-
-
-class Center(HsCenterService):
-    clock = fixed_clock
-
-
-class Bureau(HealthcareSecurityService):
-    clock = fixed_clock
-
-
-class Tax(TaxService):
-    chain_clock = fixed_clock
+Finance, Center, Bureau = (on_clock(s, CLOCK) for s in (FinanceService, HsCenterService, HealthcareSecurityService))
+Tax = on_clock(TaxService, CLOCK, attr="chain_clock")
 
 
 def at(year, month, day, hour=10, minute=0):
@@ -47,37 +27,7 @@ def at(year, month, day, hour=10, minute=0):
     return CLOCK["now"]
 
 
-CITY, PROVINCE = "460100", "460000"
-
-
-def call(fleet, agency, method, path, body=None, expect=(200, 201, 202), role=None):
-    r = fleet.call(method, agency, path, json=body, timeout=15, role=role)
-    assert r.status_code in expect, f"{agency} {method} {path}: {r.status_code} {r.text}"
-    return r.json()
-
-
-def send_as(keys_dir, amqp_uri, party, event_type, data, subject, region=PROVINCE):
-    publish_envelope(amqp_uri, signed(keys_dir, party, event_type, data, subject=subject, region=region))
-
-
-def outside_inbox(amqp_uri, party, event_type):
-    """An outside party runs no service; its adapter's queue for ``event_type`` is declared here."""
-    queue = service_queue(party, catalogue().event(event_type).routing_key)
-    with Connection(amqp_uri) as conn:
-        channel = conn.channel()
-        queue(channel).declare()
-        queue(channel).purge()
-        channel.close()
-    return queue
-
-
-def take_one(amqp_uri, queue, what):
-    with Connection(amqp_uri) as conn:
-        channel = conn.channel()
-        try:
-            return wait_for(lambda: queue(channel).get(no_ack=True), message=what)
-        finally:
-            channel.close()
+CITY = "460100"
 
 
 def chain(fleet, kind, draft_id):
@@ -127,7 +77,7 @@ def approved_city_budget(fleet, keys_dir, amqp_uri, draft_id):
 def test_adjustment_chain_and_final_accounts_on_signed_events(fleet, keys_dir, amqp_uri):
     for agency, cls in (("finance", Finance), ("hs_center", Center), ("healthcare_security", Bureau), ("tax", Tax)):
         fleet.start(agency, cls)
-    gov_queue = outside_inbox(amqp_uri, "people_government", "fundlink.finance.final_accounts.joint_submission_sent.v1")
+    gov_queue = party_inbox(amqp_uri, "people_government", "fundlink.finance.final_accounts.joint_submission_sent.v1")
     draft_id, adj = "BUD-2026-460100", "ADJ-2026-460100-1"
     approved_city_budget(fleet, keys_dir, amqp_uri, draft_id)
 
@@ -286,7 +236,7 @@ def test_adjustment_chain_and_final_accounts_on_signed_events(fleet, keys_dir, a
 
 def test_treasury_transfers_and_resident_subsidy_with_missed_deadlines_alerted(fleet, keys_dir, amqp_uri):
     fleet.start("finance", Finance)
-    treasury_queue = outside_inbox(amqp_uri, "treasury", "fundlink.finance.premium_transfer.voucher_issued.v1")
+    treasury_queue = party_inbox(amqp_uri, "treasury", "fundlink.finance.premium_transfer.voucher_issued.v1")
     at(2026, 3, 11, 9)
     call(fleet, "finance", "POST", "/treasury-schedules",
          {"treasury_code": "T-460100", "region_code": CITY, "first_dekad": "2026-03-D1"})

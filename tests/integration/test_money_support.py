@@ -1,62 +1,19 @@
 """Deficit sharing (HO-40), whistle-blower rewards (HO-32), long-term-care funding (HO-41) and the center's
 execution, adjustment and final-accounts hand-offs (HO-12…HO-14), through the real bus."""
 
-import json
 from datetime import datetime
 
 from helpers import outbox_rows, publish_envelope, signed, wait_for
-from kombu import Connection
+from integration.money_helpers import call, on_clock, party_inbox, take
 
 from services.finance.service import FinanceService
 from services.healthcare_security.service import HealthcareSecurityService
 from services.hs_center.service import HsCenterService
-from shared.bus.catalogue import catalogue
-from shared.bus.topology import service_queue
 from shared.deadlines import SHANGHAI
 
 CLOCK = {"now": datetime(2026, 3, 2, 10, 0, tzinfo=SHANGHAI)}
 
-
-def fixed_clock(self):
-    return CLOCK["now"]
-
-
-class Finance(FinanceService):
-    clock = fixed_clock
-
-
-class Center(HsCenterService):
-    clock = fixed_clock
-
-
-class Bureau(HealthcareSecurityService):
-    clock = fixed_clock
-
-
-def call(fleet, agency, method, path, body=None, expect=(200, 201, 202)):
-    r = fleet.call(method, agency, path, json=body, timeout=15)
-    assert r.status_code in expect, f"{method} {path}: {r.status_code} {r.text}"
-    return r.json()
-
-
-def party_queue(amqp_uri, party, event_type):
-    queue = service_queue(party, catalogue().event(event_type).routing_key)
-    with Connection(amqp_uri) as conn:
-        channel = conn.channel()
-        queue(channel).declare()
-        queue(channel).purge()
-        channel.close()
-    return queue
-
-
-def take(amqp_uri, queue):
-    with Connection(amqp_uri) as conn:
-        channel = conn.channel()
-        try:
-            message = wait_for(lambda: queue(channel).get(no_ack=True), message=f"a message on {queue.name}")
-            return message.headers, json.loads(message.body)
-        finally:
-            channel.close()
+Finance, Center, Bureau = (on_clock(s, CLOCK) for s in (FinanceService, HsCenterService, HealthcareSecurityService))
 
 
 POSITION = {"proposal_id": "DS-2026-1", "year": 2026, "rolling_balance_fen": 4_000_000_000_01,
@@ -65,7 +22,7 @@ POSITION = {"proposal_id": "DS-2026-1", "year": 2026, "rolling_balance_fen": 4_0
 
 def test_deficit_sharing_is_refused_without_a_ratio_and_split_to_the_fen_with_one(fleet, keys_dir, amqp_uri):
     fleet.start("finance", Finance)
-    gov = party_queue(amqp_uri, "people_government", "fundlink.finance.deficit_sharing.proposed.v1")
+    gov = party_inbox(amqp_uri, "people_government", "fundlink.finance.deficit_sharing.proposed.v1")
     r = fleet.post("finance", "/deficit-sharing/proposals", json=POSITION, timeout=10)
     assert r.status_code == 409
     assert "no sharing ratio is configured for 2026" in r.json()["message"]
@@ -122,7 +79,7 @@ def reward(reward_id, collect_by="2026-03-04"):
 
 def test_finance_funds_an_approved_reward_once_and_not_after_it_is_waived(fleet, keys_dir, amqp_uri):
     fleet.start("finance", Finance)
-    bureau = party_queue(amqp_uri, "healthcare_security", "fundlink.finance.reward.paid.v1")
+    bureau = party_inbox(amqp_uri, "healthcare_security", "fundlink.finance.reward.paid.v1")
     for reward_id in ("RW-1", "RW-2"):
         publish_envelope(amqp_uri, signed(keys_dir, "healthcare_security",
                                           "fundlink.healthcare_security.reward.approved.v1", reward(reward_id),

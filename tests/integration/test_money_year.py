@@ -10,38 +10,19 @@ submission with theirs, at their own services, and finance sends it only when ev
 import json
 from datetime import datetime
 
-from helpers import metric_value, publish_envelope, signed, wait_for
-from kombu import Connection
+from helpers import metric_value, wait_for
+from integration.money_helpers import PROVINCE, call, on_clock, party_inbox, send_as, take_one
 
 from services.finance.service import FinanceService
 from services.healthcare_security.service import HealthcareSecurityService
 from services.hs_center.service import HsCenterService
 from services.tax.service import TaxService
-from shared.bus.catalogue import catalogue
-from shared.bus.topology import service_queue
 from shared.deadlines import SHANGHAI
 
 CLOCK = {"now": datetime(2025, 10, 15, 9, 0, tzinfo=SHANGHAI)}
 
-
-def fixed_clock(self):
-    return CLOCK["now"]
-
-
-class Finance(FinanceService):
-    clock = fixed_clock
-
-
-class Center(HsCenterService):
-    clock = fixed_clock
-
-
-class Bureau(HealthcareSecurityService):
-    clock = fixed_clock
-
-
-class Tax(TaxService):
-    chain_clock = fixed_clock
+Finance, Center, Bureau = (on_clock(s, CLOCK) for s in (FinanceService, HsCenterService, HealthcareSecurityService))
+Tax = on_clock(TaxService, CLOCK, attr="chain_clock")
 
 
 def at(year, month, day, hour=10):
@@ -49,39 +30,9 @@ def at(year, month, day, hour=10):
     return CLOCK["now"]
 
 
-PROVINCE, CITIES = "460000", ("460100", "460200", "460400")
+CITIES = ("460100", "460200", "460400")
 DRAFT = "BUD-2026-460000"
 JOINT = "fundlink.finance.budget.joint_submission_sent.v1"
-
-
-def call(fleet, agency, method, path, body=None, expect=(200, 201, 202), role=None):
-    r = fleet.call(method, agency, path, json=body, timeout=15, role=role)
-    assert r.status_code in expect, f"{method} {path}: {r.status_code} {r.text}"
-    return r.json()
-
-
-def send_as(keys_dir, amqp_uri, party, event_type, data, subject, region=PROVINCE):
-    publish_envelope(amqp_uri, signed(keys_dir, party, event_type, data, subject=subject, region=region))
-
-
-def government_inbox(amqp_uri):
-    """The government runs no service; its adapter's queue for the joint submission is declared here."""
-    queue = service_queue("people_government", catalogue().event(JOINT).routing_key)
-    with Connection(amqp_uri) as conn:
-        channel = conn.channel()
-        queue(channel).declare()
-        queue(channel).purge()
-        channel.close()
-    return queue
-
-
-def take_one(amqp_uri, queue):
-    with Connection(amqp_uri) as conn:
-        channel = conn.channel()
-        try:
-            return wait_for(lambda: queue(channel).get(no_ack=True), message="the joint submission at the government")
-        finally:
-            channel.close()
 
 
 SCHEMES = [
@@ -178,7 +129,7 @@ def run_budget_chain(fleet, keys_dir, amqp_uri, gov_queue):
     state = wait_for(lambda: (d := call(fleet, "finance", "GET", f"/budget-drafts/{DRAFT}"))["state"]
                      == "jointly_submitted" and d, message="the joint submission")
     assert state["waiting_for"]["by"] == ["people_government"]
-    sent = take_one(amqp_uri, gov_queue)
+    sent = take_one(amqp_uri, gov_queue, "the joint submission at the government")
     payload = json.loads(sent.body)
     assert sorted(s["agency"] for s in payload["signatories"]) == ["finance", "healthcare_security", "tax"]
     assert sent.headers["ce-signer"] == "finance"
@@ -298,7 +249,7 @@ def allocate_and_disburse(fleet, plan_id, months, approved):
 def test_one_fiscal_year_through_the_bus(fleet, keys_dir, amqp_uri):
     for agency, cls in (("finance", Finance), ("hs_center", Center), ("healthcare_security", Bureau), ("tax", Tax)):
         fleet.start(agency, cls)
-    gov_queue = government_inbox(amqp_uri)
+    gov_queue = party_inbox(amqp_uri, "people_government", JOINT)  # the government runs no service
     run_budget_chain(fleet, keys_dir, amqp_uri, gov_queue)
 
     funded = 1_000_000_000_00

@@ -4,15 +4,12 @@ payment reaches the institution's queue as hs_center.settlement.paid."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
 from helpers import wait_for
-from kombu import Connection
+from integration.money_helpers import party_inbox, take
 
 from services.hs_center.service import HsCenterService
-from shared.bus.catalogue import catalogue
-from shared.bus.topology import service_queue
 from shared.deadlines import SHANGHAI
 
 PAID = "fundlink.hs_center.settlement.paid.v1"
@@ -37,23 +34,7 @@ def call(fleet, method, path, body=None, role="officer", expect=(200, 201, 202))
 
 def institution_queue(amqp_uri):
     """The designated institution runs no service; its adapter reads a queue bound like any consumer's."""
-    queue = service_queue("designated_institution", catalogue().event(PAID).routing_key)
-    with Connection(amqp_uri) as conn:
-        channel = conn.channel()
-        queue(channel).declare()
-        queue(channel).purge()
-        channel.close()
-    return queue
-
-
-def take(amqp_uri, queue):
-    with Connection(amqp_uri) as conn:
-        channel = conn.channel()
-        try:
-            message = wait_for(lambda: queue(channel).get(no_ack=True), message=f"a message on {queue.name}")
-            return message.headers, json.loads(message.body)
-        finally:
-            channel.close()
+    return party_inbox(amqp_uri, "designated_institution", PAID)
 
 
 def settlement_gauges(fleet):
