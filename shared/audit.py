@@ -170,16 +170,22 @@ def append(session: Session, tables: AuditTables, *entries: dict) -> list[int]:
         seq, prev = 0, GENESIS
     else:
         seq, prev = int(row.seq), row.hash
-    out = []
+    rows = []
     for entry in entries:
         seq += 1
         full = {name: entry.get(name) for name in FIELDS}
         full.update(seq=seq, prev_hash=prev)
         full["hash"] = prev = entry_hash(full)
-        session.execute(insert(tables.entries).values(**full))
-        out.append(seq)
-    session.execute(update(head).where(head.c.id == 1).values(seq=seq, hash=prev))
-    return out
+        rows.append(full)
+    add_entries = insert(tables.entries).values(rows)
+    move_head = update(head).where(head.c.id == 1).values(seq=seq, hash=prev)
+    if session.get_bind().dialect.name == "postgresql":
+        # One round trip for the entries and the head (it is in every transaction that changes state).
+        session.execute(move_head.add_cte(add_entries.cte("appended")))
+    else:  # SQLite has no data-modifying WITH; it is in-process anyway
+        session.execute(add_entries)
+        session.execute(move_head)
+    return [row["seq"] for row in rows]
 
 
 # -- checking ------------------------------------------------------------------------------------

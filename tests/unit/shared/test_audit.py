@@ -44,9 +44,17 @@ def registry(keys_dir):
     return KeyRegistry.from_directory(keys_dir)
 
 
-@pytest.fixture
-def db():
-    engine = sa.create_engine("sqlite://")
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request):
+    """The record on both stores: PostgreSQL appends entries and moves the head in one statement."""
+    if request.param == "sqlite":
+        engine = sa.create_engine("sqlite://")
+    else:
+        url = request.getfixturevalue("database_url")
+        with sa.create_engine(url).begin() as conn:
+            conn.execute(sa.text("DROP SCHEMA IF EXISTS fl_unit_audit CASCADE"))
+            conn.execute(sa.text("CREATE SCHEMA fl_unit_audit"))
+        engine = sa.create_engine(url, connect_args={"options": "-csearch_path=fl_unit_audit"})
     metadata = sa.MetaData()
     tables = AuditTables.on(metadata)
     metadata.create_all(engine)
