@@ -40,7 +40,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.services import Services, bench_keys, bench_token, emit, raw_quorum_queue  # noqa: E402
+from bench.services import Services, bench_broker, bench_keys, bench_token, emit, raw_quorum_queue  # noqa: E402
 
 AGENCIES = ("tax", "hs_center")
 FEED_TYPE = "fundlink.tax.collection.feed_published.v1"
@@ -65,7 +65,7 @@ def main() -> int:
     progress = Progress(TextColumn("{task.description:44}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                         console=console, disable=args.quiet)
     try:
-        with progress:
+        with bench_broker(amqp_uri, console.print) as amqp_uri, progress:
             for store in args.stores:
                 for mode in ("flat out", "paced"):
                     task = progress.add_task(f"fundlink {mode}, {store}", total=args.count)

@@ -9,7 +9,9 @@ import subprocess
 import sys
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 FUNDLINK = [sys.executable, "-c", "from shared.entry import main; main()"]
@@ -120,6 +122,44 @@ class Services:
                 p.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 p.kill()
+
+
+BENCH_VHOST = "fundlink-bench"
+
+
+@contextmanager
+def bench_broker(amqp_uri: str, say=lambda message: None):
+    """The AMQP URI a benchmark runs on: a vhost of its own, made anew and deleted afterwards.
+
+    A bench's hand-offs are routed to every consumer the catalogue names, agencies it does not
+    start included; on the operator's vhost they would wait in those agencies' queues and be
+    refused (unknown bench keys) by the next `make run`. Only when AMQP_URI names the default vhost
+    on one node, and the management API (FUNDLINK_RABBITMQ_MANAGEMENT_URL) answers; otherwise the
+    given URI as it is."""
+    from shared.contracts.broker import management_settings
+
+    parts = urlsplit(amqp_uri)
+    if ";" in amqp_uri or parts.path not in ("", "/", "//", "/%2F", "/%2f"):
+        yield amqp_uri
+        return
+    import requests
+
+    base, auth = management_settings()
+    vhost_url = f"{base}/api/vhosts/{BENCH_VHOST}"
+    try:
+        requests.delete(vhost_url, auth=auth, timeout=30)  # an earlier run's leftovers, if any
+        requests.put(vhost_url, auth=auth, timeout=30).raise_for_status()
+        requests.put(f"{base}/api/permissions/{BENCH_VHOST}/{quote(unquote(parts.username or 'guest'), safe='')}",
+                     json={"configure": ".*", "write": ".*", "read": ".*"}, auth=auth, timeout=30
+                     ).raise_for_status()
+    except requests.RequestException as exc:
+        say(f"no vhost of the bench's own ({exc}); running on {parts.hostname}'s default vhost")
+        yield amqp_uri
+        return
+    try:
+        yield urlunsplit(parts._replace(path=f"/{BENCH_VHOST}"))
+    finally:
+        requests.delete(vhost_url, auth=auth, timeout=30)
 
 
 def raw_quorum_queue(params) -> str:

@@ -33,7 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.services import FUNDLINK, ROOT, Services, bench_keys, bench_token, raw_quorum_queue  # noqa: E402
+from bench.services import FUNDLINK, ROOT, Services, bench_broker, bench_keys, bench_token, raw_quorum_queue  # noqa: E402
 
 SCHEMA = "fl_bench_hs_center"  # the center's schema, made by bench.services.fresh_database
 
@@ -52,6 +52,16 @@ def main() -> int:
     say(f"writing a {args.lines:,}-line feed and its registry under {work}")
     sample = write_sample(work / "feed.csv", work / "registry.csv", lines=args.lines, seed=args.seed)
     keys = bench_keys(work)
+    with bench_broker(amqp_uri, say) as amqp_uri:
+        result = _measure(args, amqp_uri, database_url, work, sample, keys, say)
+    if not args.keep:
+        _drop_schema(database_url)
+        shutil.rmtree(work, ignore_errors=True)
+    print(json.dumps(result, indent=1) if args.json else _table(result))
+    return 0 if result["push"]["status"] in ("matched", "discrepancies") else 1
+
+
+def _measure(args, amqp_uri, database_url, work, sample, keys, say) -> dict:
     with Services(["hs_center"], amqp_uri=amqp_uri, database_url=database_url, work=work, keys=keys) as services:
         center = services.procs["hs_center"]
         say("loading the registry")
@@ -67,13 +77,8 @@ def main() -> int:
     copy = _timed_copy(database_url, sample.feed)
     say("raw pika publish and consume of the same bytes")
     raw = _timed_raw_broker(amqp_uri, sample.feed, args.chunk_size)
-    result = {"lines": sample.feed_lines, "bytes": sample.feed.stat().st_size, "push": push, "copy": copy,
-              "raw_broker": raw, "ratio_to_copy": round(push["seconds"] / copy["seconds"], 2)}
-    if not args.keep:
-        _drop_schema(database_url)
-        shutil.rmtree(work, ignore_errors=True)
-    print(json.dumps(result, indent=1) if args.json else _table(result))
-    return 0 if push["status"] in ("matched", "discrepancies") else 1
+    return {"lines": sample.feed_lines, "bytes": sample.feed.stat().st_size, "push": push, "copy": copy,
+            "raw_broker": raw, "ratio_to_copy": round(push["seconds"] / copy["seconds"], 2)}
 
 
 def _args():
