@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from shared.bus.fields import PERIOD_MONTH, REGION_CODE, SCHEME, EventSchema, Fen
+from shared.bus.fields import PERIOD_MONTH, REGION_CODE, SCHEME, EventSchema, Fen, FundYear
 
 QUARTER = validate.Regexp(r"^\d{4}-Q[1-4]$", error="must be a quarter as YYYY-Qn")
 ID = validate.Length(min=1, max=64)
@@ -326,7 +326,7 @@ class RatioRequest(Schema):
 
 class DeficitRequest(Schema):
     proposal_id = fields.String(required=True, validate=ID)
-    year = fields.Integer(required=True, strict=True)
+    year = FundYear(required=True)
     rolling_balance_fen = Fen(required=True, allow_negative=True)
     avg_monthly_expenditure_fen = Fen(required=True)
     in_budget_gap_fen = Fen(load_default=0)
@@ -335,7 +335,7 @@ class DeficitRequest(Schema):
 
 class LtcRemitRequest(Schema):
     remittance_id = fields.String(required=True, validate=ID)
-    year = fields.Integer(required=True, strict=True)
+    year = FundYear(required=True)
     region_code = fields.String(required=True, validate=REGION_CODE)
     insured_person_count = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
     amount_fen = Fen(required=True)

@@ -14,7 +14,7 @@ from marshmallow import Schema, fields, validate
 from nameko.timer import timer
 from sqlalchemy import select
 
-from shared.bus.fields import PERIOD_MONTH, REGION_CODE, REGION_LEVEL, SCHEME, EventSchema, Fen
+from shared.bus.fields import PERIOD_MONTH, REGION_CODE, REGION_LEVEL, SCHEME, EventSchema, Fen, FundYear
 from shared.bus.runtime import handles, http
 from shared.deadlines import SHANGHAI
 from shared.http import NotFound, json_body
@@ -221,7 +221,7 @@ EVENT_SCHEMAS = [BudgetDraftSubmitted, BudgetExecutionReported, BudgetAdjustment
 
 class CompileRequest(Schema):
     draft_id = fields.String(required=True, validate=ID)
-    year = fields.Integer(required=True, strict=True)
+    year = FundYear(required=True)
     region_code = fields.String(required=True, validate=REGION_CODE)
     region_level = fields.String(required=True, validate=REGION_LEVEL)
     schemes = fields.List(fields.Nested(SchemeBudget), required=True, validate=validate.Length(min=1, max=2))
@@ -277,14 +277,14 @@ class AdjustmentRequest(Schema):
 
 class FinalAccountsRequest(Schema):
     draft_id = fields.String(required=True, validate=ID)
-    year = fields.Integer(required=True, strict=True)
+    year = FundYear(required=True)
     region_code = fields.String(required=True, validate=REGION_CODE)
     schemes = fields.List(fields.Nested(SchemeActuals), required=True, validate=validate.Length(min=1, max=2))
 
 
 class LtcRequest(Schema):
     transfer_id = fields.String(required=True, validate=ID)
-    year = fields.Integer(required=True, strict=True)
+    year = FundYear(required=True)
     region_code = fields.String(required=True, validate=REGION_CODE)
     part = fields.String(required=True)
     insured_person_count = fields.Integer(required=True, strict=True)

@@ -19,6 +19,17 @@ class Fen(fields.Integer):
         self.metadata.setdefault("x-unit", "fen")
 
 
+class FundYear(fields.Integer):
+    """A fund year (基金年度) as a request gives it: 2000-2099, what the agencies' year columns and
+    calendars hold. Without the bound a 10-digit year reached PostgreSQL and failed as 'integer out
+    of range', naming no field."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("strict", True)
+        kwargs.setdefault("validate", validate.Range(min=2000, max=2099, error="must be a year from 2000 to 2099"))
+        super().__init__(**kwargs)
+
+
 PERIOD_MONTH = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="must be a month as YYYY-MM")
 REGION_CODE = validate.Regexp(r"^\d{6}$", error="must be a 6-digit administrative region code")
 REGION_LEVEL = validate.OneOf(["province", "city", "county"])
