@@ -13,11 +13,11 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from bench.services import BENCH_VHOST
 from shared.contracts.broker import management_settings
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
+BENCH_VHOST = "fundlink-bench"  # bench/services.py; bench/ is run as scripts, not installed
 
 
 def run_bench(script: str, *args: str, amqp_uri: str, database_url: str, tmp_path) -> subprocess.CompletedProcess:
