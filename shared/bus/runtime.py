@@ -18,7 +18,6 @@ service's hand-off record (``shared.audit``) in the same transaction as the chan
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import threading
@@ -352,7 +351,6 @@ class Storage(DependencyProvider):
             env = worker_ctx.args[0]
             structlog.contextvars.bind_contextvars(
                 ce_id=env.id, event_type=env.type, subject=env.subject, correlation_id=env.correlationid)
-            worker_ctx.entrypoint.skip_if_processed(worker_ctx)
 
     def worker_result(self, worker_ctx, result=None, exc_info=None):
         exc = self.runtime.settle(worker_ctx, exc_info)
@@ -470,55 +468,35 @@ class BusHandler(Entrypoint):
         except Rejected as rejected:
             self._refuse(message, rejected.kind, rejected.reason)
             return
-        # Whether this consumer processed it before is asked in the worker, in the handler's own
-        # transaction (skip_if_processed): not here, where it would hold up every delivery behind it.
+        if not self.runtime.settings.inbox_dedup:
+            seen = False
+        else:
+            seen = self._check_inbox(message, env)
+            if seen is None:
+                return
+        if seen:
+            self.runtime.metrics.consumed_ok(env.type, "duplicate")
+            self.queue_consumer.ack_message(message)
+            return
         started = time.monotonic()
         self.container.spawn_worker(
             self, (env,), {}, context_data={"correlation_id": env.correlationid},
             handle_result=partial(self.handle_result, message, env, started),
         )
 
-    def skip_if_processed(self, worker_ctx) -> None:
-        """Before the handler, in its transaction: an event this consumer already processed is not
-        handled again (acked as a duplicate), and one whose inbox cannot be read waits (requeued)."""
-        if not self.runtime.settings.inbox_dedup:
-            return
-        env, unit = worker_ctx.args[0], self.runtime.unit_for(worker_ctx)
-        # A database that is down is waited for here, with the delivery held: a requeue would count
-        # towards the queue's delivery limit, and a short outage must not dead-letter anything.
-        give_up, pause = time.monotonic() + INBOX_WAIT_SECONDS, 0.5
-        while True:
-            try:
-                if not inbox.already_processed(unit.session, self.runtime.inbox, self.consumer_name, env.id):
-                    return
-                stand_in = _processed_before
-                break
-            except Exception as exc:  # noqa: BLE001 - database down
-                with contextlib.suppress(Exception):  # the connection is gone; the pool replaces it
-                    unit.session.rollback()
-                if time.monotonic() + pause > give_up:
-                    stand_in = partial(_inbox_unreadable, exc)
-                    break
-                log.warning("inbox of %s unreadable (%s: %s); retrying in %.1fs", self.consumer_name,
-                            type(exc).__name__, exc, pause)
-                eventlet.sleep(pause)
-                pause = min(pause * 2, 5.0)
-        # nameko looks the handler up on this worker's own service instance after the set-up.
-        setattr(worker_ctx.service, self.method_name, stand_in)
+    def _check_inbox(self, message, env) -> bool | None:
+        """True if already processed; None if the database is down (message requeued)."""
+        try:
+            with self.runtime.database.transaction() as session:
+                return inbox.already_processed(session, self.runtime.inbox, self.consumer_name, env.id)
+        except Exception:  # noqa: BLE001 - database down: try again later
+            log.exception("inbox check failed; requeueing")
+            eventlet.sleep(1)
+            self.queue_consumer.requeue_message(message)
+            return None
 
     def handle_result(self, message, env, started, worker_ctx, result=None, exc_info=None):
         runtime = self.runtime
-        if result is PROCESSED_BEFORE or (exc_info and isinstance(exc_info[1], InboxUnreadable)):
-            runtime.settle(worker_ctx, exc_info)
-            runtime.release(worker_ctx)
-            if exc_info is None:
-                runtime.metrics.consumed_ok(env.type, "duplicate")
-                self.queue_consumer.ack_message(message)
-                return result, None
-            log.error("inbox of %s unreadable (%s); requeueing %s", self.consumer_name, exc_info[1], env.id)
-            eventlet.sleep(1)
-            self.queue_consumer.requeue_message(message)
-            return result, exc_info
         if exc_info is None:
             unit = runtime.unit_for(worker_ctx)
             unit.note(audit.event_entry(audit.RECEIVED, runtime.agency, env, f"processed by {self.consumer_name}"))
@@ -555,20 +533,6 @@ class BusHandler(Entrypoint):
 
 
 handles = BusHandler.decorator
-PROCESSED_BEFORE = object()
-INBOX_WAIT_SECONDS = 30.0  # how long a delivery waits for an unreadable inbox before it is requeued
-
-
-class InboxUnreadable(Exception):
-    """The inbox could not be read before the handler (the database is down): the delivery waits."""
-
-
-def _processed_before(*_args, **_kwargs):
-    return PROCESSED_BEFORE
-
-
-def _inbox_unreadable(cause, *_args, **_kwargs):
-    raise InboxUnreadable(f"{type(cause).__name__}: {cause}") from cause
 
 
 def handles_alike(name: str, event_types, action: Callable, doc: str) -> type:

@@ -1,7 +1,6 @@
 """Every refused delivery lands in the dead-letter queue with its reason and changes nothing."""
 
 import json
-import logging
 
 import pytest
 from helpers import (
@@ -122,42 +121,6 @@ def test_same_event_twice_takes_effect_once(fleet, amqp_uri, keys_dir):
     assert count(db, "fundlink_inbox") == 1
     assert len(outbox_rows(db, RECONCILED_TYPE)) == 1
     assert metric_value(fleet, "hs_center", "fundlink_handoffs_consumed_total", outcome="duplicate") == 1
-
-
-def test_an_event_processed_before_is_acked_in_the_worker_without_handling_it_again(fleet, amqp_uri, keys_dir):
-    fleet.start("hs_center")
-    env = signed(keys_dir, "tax", FEED_TYPE, feed_payload())
-    publish_envelope(amqp_uri, env)
-    db = fleet.database("hs_center")
-    wait_for(lambda: count(db, "fundlink_inbox") == 1, message="the first delivery processed")
-    publish_envelope(amqp_uri, env)  # after the commit: the inbox check before the handler sees it
-    wait_for(lambda: metric_value(fleet, "hs_center", "fundlink_handoffs_consumed_total", outcome="duplicate") == 1,
-             message="the second delivery acked as a duplicate")
-    assert (count(db, "received_feed"), count(db, "fundlink_inbox")) == (1, 1)
-    assert len(outbox_rows(db, RECONCILED_TYPE)) == 1
-    assert dead_letters(amqp_uri, "hs_center") == []
-
-
-def test_a_delivery_waits_for_an_unreadable_inbox_instead_of_failing(fleet, amqp_uri, keys_dir, caplog):
-    """The database going away before the handler is not the event's fault: it is held, not retried
-    towards the delivery limit, and handled once the inbox answers again."""
-    caplog.set_level(logging.WARNING, logger="shared.bus.runtime")
-    fleet.start("hs_center")
-    db = fleet.database("hs_center")
-    with db.engine.begin() as conn:
-        conn.exec_driver_sql("ALTER TABLE fundlink_inbox RENAME TO fundlink_inbox_away")
-    try:
-        publish_envelope(amqp_uri, signed(keys_dir, "tax", FEED_TYPE, feed_payload()))
-        wait_for(lambda: any("unreadable" in r.getMessage() and "retrying" in r.getMessage() for r in caplog.records),
-                 message="the worker waiting on the inbox")
-        assert count(db, "received_feed") == 0  # held, not handled
-    finally:
-        with db.engine.begin() as conn:
-            conn.exec_driver_sql("ALTER TABLE fundlink_inbox_away RENAME TO fundlink_inbox")
-    wait_for(lambda: count(db, "fundlink_inbox") == 1, message="the delivery handled once the inbox is back")
-    assert count(db, "received_feed") == 1
-    assert dead_letters(amqp_uri, "hs_center") == []
-    assert metric_value(fleet, "hs_center", "fundlink_handoffs_consumed_total", outcome="processed") == 1
 
 
 def test_failing_handler_is_retried_to_the_limit_then_dead_lettered_and_replay_succeeds_once_fixed(
