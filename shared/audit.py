@@ -101,7 +101,8 @@ class AuditTables:
 
 # -- entries -------------------------------------------------------------------------------------
 def now_text(now: datetime | None = None) -> str:
-    return (now or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # isoformat, not strftime: glibc's strftime re-reads the zone file on every call (same text).
+    return (now or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def event_entry(kind: str, agency: str, envelope, outcome: str, *, now: datetime | None = None) -> dict:
@@ -163,6 +164,10 @@ def append(session: Session, tables: AuditTables, *entries: dict) -> list[int]:
     """
     if not entries:
         return []
+    # The head is the last lock every transaction takes. A Core statement does not autoflush, so without
+    # this the caller's pending ORM changes would be written (and their rows locked) after it, at commit:
+    # a transaction holding the head could then wait for a row whose holder waits for the head (deadlock).
+    session.flush()
     head = tables.head
     row = session.execute(select(head.c.seq, head.c.hash).where(head.c.id == 1).with_for_update()).first()
     if row is None:  # a fresh table (migrations insert the row; metadata.create_all does not)
@@ -177,13 +182,16 @@ def append(session: Session, tables: AuditTables, *entries: dict) -> list[int]:
         full.update(seq=seq, prev_hash=prev)
         full["hash"] = prev = entry_hash(full)
         rows.append(full)
-    add_entries = insert(tables.entries).values(rows)
     move_head = update(head).where(head.c.id == 1).values(seq=seq, hash=prev)
     if session.get_bind().dialect.name == "postgresql":
         # One round trip for the entries and the head (it is in every transaction that changes state).
-        session.execute(move_head.add_cte(add_entries.cte("appended")))
+        # One single-row INSERT per entry: SQLAlchemy cannot cache a multi-row VALUES, and compiling
+        # this statement anew for every transaction cost more CPU than the round trip it saves.
+        for i, row in enumerate(rows):
+            move_head = move_head.add_cte(insert(tables.entries).values(row).cte(f"appended_{i}"))
+        session.execute(move_head)
     else:  # SQLite has no data-modifying WITH; it is in-process anyway
-        session.execute(add_entries)
+        session.execute(insert(tables.entries), rows)
         session.execute(move_head)
     return [row["seq"] for row in rows]
 

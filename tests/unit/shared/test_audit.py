@@ -323,3 +323,37 @@ def test_audit_search_shows_a_table_and_json(tax_record):
     done = fundlink_audit("search", "--record", "tax", "--event-type",
                           "fundlink.public_security.case.receipt_signed.v1", "--json")
     assert [json.loads(line)["seq"] for line in done.output.splitlines()] == [5]
+
+
+def test_pending_changes_are_written_before_the_head_is_locked(db, keys_dir):
+    """The head is the last lock of a transaction: rows the caller changed are written (locked) before it,
+    or two transactions could each hold what the other waits for."""
+    engine, tables = db
+    metadata = sa.MetaData()
+    notes = sa.Table("audit_order_probe", metadata, sa.Column("id", sa.Integer, primary_key=True),
+                     sa.Column("text", sa.String(20)))
+    metadata.create_all(engine)
+
+    class Note:
+        pass
+
+    sa.orm.registry().map_imperatively(Note, notes)
+    with Session(engine) as session, session.begin():
+        note = Note()
+        note.id, note.text = 1, "first"
+        session.add(note)
+    statements: list[str] = []
+
+    def keep(conn, cursor, statement, *args):
+        statements.append(statement.split()[0].upper())
+
+    sa.event.listen(engine, "before_cursor_execute", keep)
+    try:
+        with Session(engine) as session, session.begin():
+            session.get(Note, 1).text = "changed"
+            statements.clear()
+            append(session, tables, *transfer_story(keys_dir)[:1])
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", keep)
+        metadata.drop_all(engine)
+    assert statements[0] == "UPDATE" and statements[1] == "SELECT", statements
