@@ -69,10 +69,9 @@ class Database:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         else:
             _install_green_wait()
-            self.engine = create_engine(
-                url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10, pool_timeout=10
-            )
+            self.engine = create_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_timeout=10)
             event.listen(self.engine, "connect", _postgresql_session)
+            event.listen(self.engine, "checkout", _closed_by_server)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         # RLock is green once eventlet has patched threading.
         self._write_lock = threading.RLock() if self.is_sqlite else None
@@ -116,6 +115,34 @@ def _sqlite_pragmas(dbapi_conn, _record):
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=30000")
     cur.close()
+
+
+def _closed_by_server(dbapi_conn, _record, _proxy):
+    """Refuse a pooled connection the server has closed (restart, terminated backend).
+
+    Instead of pool_pre_ping's ``SELECT 1``, a round trip on every checkout: an idle connection
+    has nothing to read unless the server has ended it (its farewell message or EOF), so a
+    zero-timeout poll tells. Raising DisconnectionError makes the pool reconnect that slot and
+    try again; a healthy connection wrongly refused only costs a reconnect.
+    """
+    from sqlalchemy.exc import DisconnectionError
+
+    if dbapi_conn.closed:
+        raise DisconnectionError("the connection is closed")
+    readable, _, _ = _unpatched_select().select([dbapi_conn.fileno()], [], [], 0)
+    if readable:
+        raise DisconnectionError("the server has closed this idle connection")
+
+
+def _unpatched_select():
+    # eventlet's green select would yield to the hub even with a zero timeout.
+    try:
+        from eventlet.patcher import original
+    except ImportError:  # pragma: no cover - eventlet absent
+        import select
+
+        return select
+    return original("select")
 
 
 def _postgresql_session(dbapi_conn, _record):
