@@ -267,3 +267,21 @@ def test_the_treasury_monthly_report_is_set_beside_tax_s_collection(fleet, amqp_
         {"scheme": "employee", "treasury_fen": 1_000_000, "collected_fen": 1_000_000, "difference_fen": 0},
         {"scheme": "resident", "treasury_fen": 49_000, "collected_fen": 50_000, "difference_fen": -1_000},
     ]
+
+
+def test_a_registry_file_that_lists_a_payer_twice_keeps_the_later_line(fleet):
+    """Lines go to PostgreSQL a thousand a statement; one statement may not touch a row twice."""
+    fleet.start("hs_center")
+    payer = "91460100MA5T000001"
+    rows = ["payer_kind,payer_id,scheme,region_code,insured_persons,monthly_due_fen",
+            f"employer,{payer},employee,460100,10,50000",
+            *(f"person,46010019800101{i:04d},resident,460100,1,3000" for i in range(10)),
+            f"employer,{payer},employee,460100,12,60000",  # the same payer and scheme, corrected
+            *(f"person,46010019800101{i:04d},resident,460100,1,3000" for i in range(10, 1500)),
+            f"employer,{payer},resident,460100,3,9000"]
+    r = fleet.post("hs_center", "/registry.csv", data="\n".join(rows).encode() + b"\n", timeout=120)
+    assert r.status_code == 200 and r.json() == {"loaded": 1503, "bad_count": 0, "bad": []}, r.text
+    stored = center_sql(fleet, "SELECT scheme, insured_person_count, monthly_due_fen FROM registry_entry "
+                               "WHERE payer_id = :p ORDER BY scheme", p=payer)
+    assert [tuple(row) for row in stored] == [("employee", 12, 60000), ("resident", 3, 9000)]
+    assert center_sql(fleet, "SELECT count(*) FROM registry_entry WHERE payer_id LIKE '46010019800101%'") == [(1500,)]
