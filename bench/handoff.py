@@ -14,7 +14,10 @@ In the same run, on the same broker and database, it measures:
 * raw pika: the same number of messages of the same size, published with async confirms
   (a window of unconfirmed messages) and consumed with manual acks from a quorum queue;
 * raw PostgreSQL: single-row INSERT + COMMIT, one connection, one after another;
-* nameko: its own EventDispatcher to an @event_handler in a separate process.
+* nameko: its own EventDispatcher to an @event_handler in a separate process;
+* nameko's floor for this path: an ``@http`` POST whose worker dispatches an event that another
+  service process handles, with no database, signing or validation, flat out and paced. Whatever
+  fundlink adds sits on top of it, so its ratio to raw pika bounds what any nameko path can reach.
 
 Goals (issue 9): at least 0.5 of raw pika end to end; p99 at most 10 ms at 500 hand-offs/s
 paced. Nothing is enforced here: the figures are printed side by side with their ratio.
@@ -40,7 +43,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.services import Services, bench_broker, bench_keys, bench_token, emit, raw_quorum_queue  # noqa: E402
+from bench.services import (  # noqa: E402
+    Services,
+    bench_broker,
+    bench_keys,
+    bench_token,
+    cpu_seconds,
+    emit,
+    free_port,
+    raw_quorum_queue,
+)
 
 AGENCIES = ("tax", "hs_center")
 FEED_TYPE = "fundlink.tax.collection.feed_published.v1"
@@ -52,6 +64,8 @@ def main() -> int:
     args = _args()
     if args.nameko_worker:
         return _nameko_worker(args.count, args.nameko_worker)
+    if args.nameko_floor:
+        return _nameko_floor_child(args.nameko_floor, args.count)
     amqp_uri = os.environ.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672//")
     database_url = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
     if not database_url.startswith("postgresql"):
@@ -78,6 +92,11 @@ def main() -> int:
             task = progress.add_task("nameko EventDispatcher → @event_handler", total=1)
             figures["nameko_dispatch"] = _nameko_dispatch(amqp_uri, args.count)
             progress.advance(task)
+            figures["nameko_floor"] = {}
+            for mode in ("flat out", "paced"):
+                task = progress.add_task(f"nameko floor (HTTP → event → handler), {mode}", total=args.count)
+                figures["nameko_floor"][mode] = _nameko_floor(
+                    amqp_uri, args, mode, lambda n, t=task: progress.advance(t, n))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     _ratios(figures)
@@ -93,6 +112,7 @@ def _args():
     p.add_argument("--json", metavar="PATH", help="also write the figures as JSON, for comparison across commits")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--nameko-worker", metavar="AMQP_URI", help=argparse.SUPPRESS)
+    p.add_argument("--nameko-floor", metavar="ROLE", help=argparse.SUPPRESS)
     return p.parse_args()
 
 
@@ -129,18 +149,29 @@ def _fundlink_run(store, mode, args, amqp_uri, database_url, work, advance) -> d
                 sent[event_id] = started
             advance(1)
 
-        clients = args.clients if mode == "flat out" else max(args.clients, int(args.paced // 20) or 1)
-        first = time.time()
-        with ThreadPoolExecutor(clients) as pool:
-            t0 = time.perf_counter() + 0.05
-            dues = [t0 + i / args.paced if mode == "paced" else None for i in range(args.count)]
-            list(pool.map(one, dues))
+        cpu = {"client": time.process_time(), **{a: cpu_seconds(p.pid) for a, p in services.procs.items()}}
+        first = _drive(one, args, mode)
         done = _wait_processed(services.urls["hs_center"], set(sent), timeout=max(120.0, args.count / 20))
+        # The center's answers (HO-02) may still be reaching tax: tax's share is a lower bound.
+        cpu = {"client": time.process_time() - cpu["client"],
+               **{a: cpu_seconds(p.pid) - cpu[a] for a, p in services.procs.items()}}
     latencies = sorted(done[e] - sent[e] for e in sent if e in done)
     last = max(done[e] for e in sent if e in done)
     return {"handoffs": len(latencies), "lost": len(sent) - len(latencies),
             "per_second": round(len(latencies) / (last - first), 1), **_percentiles(latencies),
-            "offered_rate": args.paced if mode == "paced" else None}
+            "offered_rate": args.paced if mode == "paced" else None,
+            "cpu_ms_per_handoff": {k: round(v * 1000 / max(1, len(latencies)), 2) for k, v in cpu.items()}}
+
+
+def _drive(one, args, mode) -> float:
+    """Call ``one(due)`` count times from the clients, flat out or paced; the epoch time of the start."""
+    clients = args.clients if mode == "flat out" else max(args.clients, int(args.paced // 20) or 1)
+    first = time.time()
+    with ThreadPoolExecutor(clients) as pool:
+        t0 = time.perf_counter() + 0.05
+        dues = [t0 + i / args.paced if mode == "paced" else None for i in range(args.count)]
+        list(pool.map(one, dues))
+    return first
 
 
 def _send(session, url) -> str:
@@ -311,11 +342,115 @@ def _nameko_worker(count: int, amqp_uri: str) -> int:
     return 0
 
 
-def _delete_nameko_queue(amqp_uri: str, service: str) -> None:
+# -- 5. nameko's floor for the path: HTTP → EventDispatcher → @event_handler ----------------------------------
+FLOOR_SENDER = "bench_floor_sender"
+
+
+def _nameko_floor(amqp_uri: str, args, mode: str, advance) -> dict:
+    """The sender and the receiver as processes of their own, as fundlink's services run."""
+    import requests
+
+    port = free_port()
+    env = {**os.environ, "AMQP_URI": amqp_uri, "BENCH_FLOOR_PORT": str(port)}
+    cmd = [sys.executable, __file__, "--count", str(args.count), "--nameko-floor"]
+    receiver = subprocess.Popen([*cmd, "receiver"], stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+    sender = subprocess.Popen([*cmd, "sender"], stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+    try:
+        for child in (receiver, sender):
+            if child.stdout.readline().strip() != "ready":
+                raise RuntimeError("a nameko floor process did not start")
+        url = f"http://127.0.0.1:{port}/ping"
+        local = threading.local()
+        pad = "x" * max(0, _body_size() - 40)
+
+        def one(due: float | None) -> None:
+            if due is not None:
+                time.sleep(max(0.0, due - time.perf_counter()))
+            if not hasattr(local, "session"):
+                local.session = requests.Session()
+            r = local.session.post(url, data=pad, headers={"X-Sent": repr(time.time())}, timeout=60)
+            if r.status_code != 202:
+                raise RuntimeError(f"the floor sender answered {r.status_code}")
+            advance(1)
+
+        client_cpu, sender_cpu = time.process_time(), cpu_seconds(sender.pid)
+        first = _drive(one, args, mode)
+        client_cpu = time.process_time() - client_cpu
+        sender_cpu = cpu_seconds(sender.pid) - sender_cpu
+        out, _ = receiver.communicate(timeout=max(120.0, args.count / 20))
+    finally:
+        for child in (sender, receiver):
+            child.terminate()
+            child.wait(30)
+    got = json.loads(out.strip().splitlines()[-1])
+    latencies = sorted(got["latencies"])
+    per = lambda seconds: round(seconds * 1000 / max(1, len(latencies)), 2)  # noqa: E731
+    return {"handoffs": len(latencies), "per_second": round(len(latencies) / (got["last"] - first), 1),
+            **_percentiles(latencies), "offered_rate": args.paced if mode == "paced" else None,
+            "cpu_ms_per_handoff": {"client": per(client_cpu), "sender": per(sender_cpu),
+                                   "receiver": per(got["cpu"])}}
+
+
+def _nameko_floor_child(role: str, count: int) -> int:
+    import eventlet
+
+    eventlet.monkey_patch()
+    from eventlet.event import Event
+    from nameko.events import EventDispatcher, event_handler
+    from nameko.runners import ServiceRunner
+    from nameko.web.handlers import http
+
+    amqp_uri = os.environ["AMQP_URI"]
+    config = {"AMQP_URI": amqp_uri, "serializer": "json", "max_workers": 10,
+              "WEB_SERVER_ADDRESS": f"127.0.0.1:{os.environ['BENCH_FLOOR_PORT']}"}
+    received: list[tuple[float, float]] = []
+    finished = Event()
+
+    class Sender:
+        name = FLOOR_SENDER
+        dispatch = EventDispatcher()
+
+        @http("POST", "/ping")
+        def ping(self, request):
+            self.dispatch("ping", {"sent": float(request.headers["X-Sent"]), "pad": request.get_data(as_text=True)})
+            return 202, ""
+
+    class Receiver:
+        name = f"bench_floor_receiver_{os.getpid()}"
+
+        @event_handler(FLOOR_SENDER, "ping")
+        def ping(self, payload):
+            now = time.time()
+            received.append((payload["sent"], now))
+            if len(received) == count and not finished.ready():
+                finished.send(True)
+
+    runner = ServiceRunner(config)
+    runner.add_service(Sender if role == "sender" else Receiver)
+    runner.start()
+    ready = os.times()
+    print("ready", flush=True)
+    try:
+        if role == "sender":
+            eventlet.sleep(3600)  # until the bench terminates it
+            return 0
+        with eventlet.Timeout(900):
+            finished.wait()
+    finally:
+        runner.stop()
+        if role == "receiver":
+            _delete_nameko_queue(amqp_uri, Receiver.name, FLOOR_SENDER)
+    cpu = os.times()
+    print(json.dumps({"latencies": [got - sent for sent, got in received], "last": max(g for _, g in received),
+                      "cpu": cpu.user + cpu.system - ready.user - ready.system}))
+    return 0
+
+
+def _delete_nameko_queue(amqp_uri: str, service: str, sender: str = "bench_sender") -> None:
     from kombu import Connection
 
     with Connection(amqp_uri) as conn:
-        conn.channel().queue_delete(f"evt-bench_sender-ping--{service}.ping")
+        conn.channel().queue_delete(f"evt-{sender}-ping--{service}.ping")
 
 
 # -- plumbing -------------------------------------------------------------------------------------------------
@@ -329,8 +464,9 @@ def _percentiles(sorted_seconds: list[float]) -> dict:
 
 def _ratios(f: dict) -> None:
     raw = f["raw_pika"]["per_second"]
-    for run in f["runs"].values():
+    for run in [*f["runs"].values(), *f["nameko_floor"].values()]:
         run["ratio_to_raw_pika"] = round(run["per_second"] / raw, 3) if raw else None
+    f["nameko_dispatch_ratio"] = round(f["nameko_dispatch"]["per_second"] / raw, 3) if raw else None
 
 
 def _machine() -> dict:
@@ -357,13 +493,27 @@ def _table(f: dict) -> str:
         row(label + (f" ({r['lost']} lost)" if r["lost"] else ""), r, f"{r['ratio_to_raw_pika']:.2f}")
     row(f"raw pika, confirms + manual acks ({f['raw_pika']['bytes']} B)", f["raw_pika"], "1.00")
     row("raw PostgreSQL INSERT + COMMIT", f["raw_postgresql"])
-    row("nameko EventDispatcher → @event_handler", f["nameko_dispatch"])
+    row("nameko EventDispatcher → @event_handler", f["nameko_dispatch"], f"{f['nameko_dispatch_ratio']:.2f}")
+    for mode, r in f["nameko_floor"].items():
+        label = f"nameko floor: @http → event → handler, {mode}"
+        if r["offered_rate"]:
+            label += f" at {r['offered_rate']:,.0f}/s"
+        row(label, r, f"{r['ratio_to_raw_pika']:.2f}")
+    for name, r in f["runs"].items():
+        out.append(f"fundlink {name} CPU ms per hand-off: "
+                   + ", ".join(f"{k} {v}" for k, v in r["cpu_ms_per_handoff"].items()))
+    cpu = "; ".join(f"{mode}: " + ", ".join(f"{k} {v}" for k, v in r["cpu_ms_per_handoff"].items())
+                    for mode, r in f["nameko_floor"].items())
+    out.append(f"nameko floor CPU ms per hand-off ({cpu})")
     paced = [r for r in f["runs"].values() if r["offered_rate"]]
     flat = [r for name, r in f["runs"].items() if not r["offered_rate"]]
     out += ["", "goals: flat-out hand-offs/s ≥ 0.5 × raw pika: "
             + ", ".join(f"{r['ratio_to_raw_pika']:.2f}" for r in flat)
             + f";  p99 ≤ 10 ms at {f['paced_rate']:,.0f}/s paced: "
-            + ", ".join(f"{r['p99_ms']} ms" for r in paced)]
+            + ", ".join(f"{r['p99_ms']} ms" for r in paced),
+            "nameko's own floor for the path, no fundlink code: "
+            f"{f['nameko_floor']['flat out']['ratio_to_raw_pika']:.2f} × raw pika flat out; "
+            f"p99 {f['nameko_floor']['paced']['p99_ms']} ms at {f['paced_rate']:,.0f}/s paced"]
     return "\n".join(out)
 
 

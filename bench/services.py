@@ -56,7 +56,17 @@ def fresh_database(store: str, database_url: str, work: Path, agency: str) -> st
         conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
     engine.dispose()
     sep = "&" if "?" in database_url else "?"
-    return f"{database_url}{sep}options=-csearch_path%3D{schema}"
+    # application_name tells the agencies apart in pg_stat_activity and the server's log.
+    return f"{database_url}{sep}options=-csearch_path%3D{schema}&application_name=fundlink-{agency}"
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a running process, from /proc (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def wait_healthy(port: int, proc, log: Path, timeout: float = 90) -> None:

@@ -33,7 +33,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.services import FUNDLINK, ROOT, Services, bench_broker, bench_keys, bench_token, raw_quorum_queue  # noqa: E402
+from bench.services import (  # noqa: E402
+    FUNDLINK,
+    ROOT,
+    Services,
+    bench_broker,
+    bench_keys,
+    bench_token,
+    cpu_seconds,
+    raw_quorum_queue,
+)
 
 SCHEMA = "fl_bench_hs_center"  # the center's schema, made by bench.services.fresh_database
 
@@ -66,12 +75,12 @@ def _measure(args, amqp_uri, database_url, work, sample, keys, say) -> dict:
         center = services.procs["hs_center"]
         say("loading the registry")
         _load_registry(services.url("hs_center", "/registry.csv"), sample.registry, keys)
-        center_before, cpu_before = _peak_kib(center.pid), _cpu_seconds(center.pid)
+        center_before, cpu_before = _peak_kib(center.pid), cpu_seconds(center.pid)
         say("pushing the feed (fundlink tax push) and waiting for the center's answer")
         push = _timed_push(sample.feed, services.env, args)
         push["center_peak_kib"] = _peak_kib(center.pid)
         push["center_before_kib"] = center_before
-        push["center_cpu_s"] = round(_cpu_seconds(center.pid) - cpu_before, 2)
+        push["center_cpu_s"] = round(cpu_seconds(center.pid) - cpu_before, 2)
         push["center"] = _center_timeline(database_url, push.pop("started_at"))
     say("PostgreSQL COPY of the same rows")
     copy = _timed_copy(database_url, sample.feed)
@@ -124,15 +133,6 @@ def _peak_kib(pid: int) -> int:
     except OSError:
         pass
     return 0
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a running process."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _center_timeline(database_url: str, started_at: float) -> dict:

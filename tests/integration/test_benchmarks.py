@@ -59,6 +59,11 @@ def test_the_hand_off_benchmark_prints_fundlink_beside_raw_pika_postgresql_and_n
     # The raw limits are measured in the same run: present, whatever their value (no timing is asserted).
     for raw in ("raw_pika", "raw_postgresql", "nameko_dispatch"):
         assert "per_second" in figures[raw], figures[raw]
-    assert "÷ raw pika" in done.stdout
+    # nameko's floor for the path (HTTP → event → handler, no fundlink code), flat out and paced.
+    for mode in ("flat out", "paced"):
+        floor = figures["nameko_floor"][mode]
+        assert floor["handoffs"] == 20 and "per_second" in floor, floor
+        assert set(floor["cpu_ms_per_handoff"]) == {"client", "sender", "receiver"}, floor
+    assert "÷ raw pika" in done.stdout and "nameko floor" in done.stdout
     if default_vhost(amqp_uri):
         assert BENCH_VHOST not in vhosts()
