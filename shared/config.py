@@ -62,6 +62,8 @@ class Settings:
     # Split each consumed hand-off's queue into region groups (docs/scaling.md); 1 = one queue.
     region_groups: int = 1
     regions: tuple[str, ...] = ()
+    # A handler with room for more, no delivery for this long and messages ready: subscribe again.
+    consumer_stall_seconds: float = 60.0
 
     @property
     def amqp_uris(self) -> list[str]:
@@ -89,6 +91,7 @@ def settings_for(agency: str) -> Settings:
         max_clock_skew_seconds=int(_env(agency, "FUNDLINK_MAX_CLOCK_SKEW_SECONDS", "300")),
         max_body_bytes=int(_env(agency, "FUNDLINK_MAX_BODY_BYTES", str(8 * 1024 * 1024))),
         inbox_dedup=_env(agency, "FUNDLINK_INBOX_DEDUP", "on") != "off",
+        consumer_stall_seconds=float(_env(agency, "FUNDLINK_CONSUMER_STALL_SECONDS", "60")),
         **region_settings(_env(agency, "FUNDLINK_REGION_GROUPS", "1"), _env(agency, "FUNDLINK_REGIONS", "")),
     )
 

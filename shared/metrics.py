@@ -28,6 +28,10 @@ class ServiceMetrics:
             ev + ["reason"], registry=r)
         self.unroutable = Counter(
             "fundlink_outbox_unroutable_total", "Outbox publishes returned as unroutable", ev, registry=r)
+        self.resubscribed = Counter(
+            "fundlink_consumer_resubscribed_total",
+            "Times a queue had ready messages but no delivery reached its idle handler, so the service "
+            "subscribed again", ["agency", "queue"], registry=r)
         self.relay_errors = Counter(
             "fundlink_relay_errors_total", "Relay windows that failed (broker or database)", ["agency"],
             registry=r)

@@ -28,6 +28,7 @@ from functools import partial
 
 import eventlet
 import structlog
+from amqp.exceptions import RecoverableConnectionError
 from eventlet.event import Event
 from kombu import Connection
 from marshmallow import Schema, ValidationError
@@ -362,14 +363,79 @@ class Storage(DependencyProvider):
         structlog.contextvars.clear_contextvars()
 
 
+class StalledSubscription(RecoverableConnectionError):
+    """Raised in the consumer loop so kombu drops the connection and subscribes every queue again."""
+
+
 class SafeQueueConsumer(QueueConsumer):
-    """nameko's QueueConsumer with kombu's decode-error hook wired to the dead-letter queue."""
+    """nameko's QueueConsumer with kombu's decode-error hook wired to the dead-letter queue, and a
+    watch for subscriptions the broker has stopped serving.
+
+    After a cluster node is lost, a quorum queue can keep a consumer that it no longer delivers to
+    while the connection itself stays healthy (heartbeats flow, nothing is logged): its messages
+    would wait for ever. Every few seconds the watch asks the broker how many messages are ready
+    for each handler that has had no delivery for ``consumer_stall_seconds`` while it had room for
+    more; if any are, it reconnects and subscribes again. Deliveries in flight on the old
+    connection are redelivered and the inbox drops them.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self._in_flight: dict[object, int] = {}
+        self._last_delivery: dict[object, float] = {}
+        self._subscribed_at = time.monotonic()
+        self._resubscribe: str | None = None
+        self._renewing = False  # from the raise until the new subscriptions are ready
+        self._watch = None
 
     @property
     def accept(self):
         return [CONTENT_TYPE]
 
+    def start(self):
+        super().start()
+        if self._watch is None and self._providers:
+            self._watch = self.container.spawn_managed_thread(self._watch_stalls,
+                                                              identifier="fundlink.consumer_watch")
+
+    def stop(self):
+        self._stop_watch()
+        super().stop()
+
+    def kill(self):
+        self._stop_watch()
+        super().kill()
+
+    def _stop_watch(self):
+        watch, self._watch = self._watch, None
+        if watch is not None:
+            watch.kill()
+
+    def on_consume_ready(self, connection, channel, consumers, **kwargs):
+        self._subscribed_at = time.monotonic()
+        self._renewing = False
+        super().on_consume_ready(connection, channel, consumers, **kwargs)
+
+    def on_iteration(self):
+        if self._resubscribe:
+            reason, self._resubscribe = self._resubscribe, None
+            self._renewing = True
+            raise StalledSubscription(reason)
+        super().on_iteration()
+
+    def handle_message(self, provider, body, message):
+        message.__dict__["_fundlink_provider"] = provider
+        self._in_flight[provider] = self._in_flight.get(provider, 0) + 1
+        self._last_delivery[provider] = time.monotonic()
+        super().handle_message(provider, body, message)
+
+    def _settled(self, message) -> None:
+        provider = message.__dict__.pop("_fundlink_provider", None)
+        if provider is not None:
+            self._in_flight[provider] = max(0, self._in_flight.get(provider, 0) - 1)
+
     def ack_message(self, message):
+        self._settled(message)
         # nameko catches only amqp's ConnectionError; a broker node killed outright resets the
         # socket (OSError) and the worker's error would kill the container. The broker has already
         # taken the delivery back: it comes again through another node and the inbox drops it.
@@ -379,10 +445,52 @@ class SafeQueueConsumer(QueueConsumer):
             log.warning("ack lost with the connection (%s); the broker redelivers the message", exc)
 
     def requeue_message(self, message):
+        self._settled(message)
         try:
             super().requeue_message(message)
         except OSError as exc:
             log.warning("requeue lost with the connection (%s); the broker redelivers the message", exc)
+
+    # -- the watch ---------------------------------------------------------------------
+    def _watch_stalls(self) -> None:
+        runtime = next(iter(self._providers)).runtime
+        quiet_for = runtime.settings.consumer_stall_seconds
+        while True:
+            eventlet.sleep(max(quiet_for / 4, 0.2))
+            if not self._consumers_ready.ready() or self._resubscribe or self._renewing:
+                continue
+            try:
+                stalled = self._stalled(quiet_for)
+            except Exception as exc:  # noqa: BLE001 - broker unreachable: the consumer reconnects by itself
+                log.debug("consumer watch could not ask the broker: %s", exc)
+                continue
+            if stalled:
+                queue, ready, quiet = stalled
+                runtime.metrics.resubscribed.labels(runtime.agency, queue).inc()
+                log.warning("%s: %s ready messages in %s and no delivery for %.0fs; subscribing again",
+                            runtime.agency, ready, queue, quiet)
+                self._resubscribe = f"{queue}: {ready} ready, no delivery for {quiet:.0f}s"
+
+    def _stalled(self, quiet_for: float) -> tuple[str, int, float] | None:
+        """The first queue with ready messages whose handler has been quiet with room for more."""
+        now = time.monotonic()
+        quiet = [(p, now - max(self._last_delivery.get(p, 0.0), self._subscribed_at)) for p in list(self._providers)]
+        quiet = [(p, q) for p, q in quiet if q >= quiet_for and self._in_flight.get(p, 0) < self.prefetch_count]
+        if not quiet:
+            return None
+        with Connection(self.amqp_uri, connect_timeout=3) as conn:
+            # ``a;b;c``: one round over the nodes, so a lost first node does not blind the watch.
+            conn.ensure_connection(max_retries=len(broker_uris(self.amqp_uri)))
+            channel = conn.channel()
+            try:
+                for provider, seconds in quiet:
+                    for queue in getattr(provider, "queues", [provider.queue]):
+                        _, ready, _ = channel.queue_declare(queue=queue.name, passive=True)
+                        if ready:
+                            return queue.name, int(ready), seconds
+            finally:
+                channel.close()
+        return None
 
     def get_consumers(self, consumer_cls, channel):
         # nameko's own, except that a provider may read several queues (its region groups) and
