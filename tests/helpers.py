@@ -107,10 +107,15 @@ def metric_value(fleet, agency, name, **labels):
 
 
 def broker_queue_depth(amqp_uri, queue):
+    return broker_queue_state(amqp_uri, queue).message_count
+
+
+def broker_queue_state(amqp_uri, queue):
+    """The broker's answer to a passive declare: message_count (ready) and consumer_count."""
     with Connection(amqp_uri) as conn:
         channel = conn.channel()
         try:
-            return channel.queue_declare(queue, passive=True).message_count
+            return channel.queue_declare(queue, passive=True)
         finally:
             channel.close()
 

@@ -98,10 +98,8 @@ cmd_start() {
 cmd_stop() {
     for n in "${NODES[@]}"; do
         if running "$n"; then ctl "$n" stop >/dev/null 2>&1 || true; fi
-        if [ -f "$BASE/$n/$n.pid" ]; then
-            pid=$(cat "$BASE/$n/$n.pid")
-            if is_node_pid "$n" "$pid"; then kill -9 "$pid" || true; fi
-        fi
+        # A node that has just stopped removes its pid file by itself: gone between test and read is fine.
+        if pid=$(cat "$BASE/$n/$n.pid" 2>/dev/null) && is_node_pid "$n" "$pid"; then kill -9 "$pid" || true; fi
     done
     rm -rf "${BASE:?}"/c1 "${BASE:?}"/c2 "${BASE:?}"/c3
 }

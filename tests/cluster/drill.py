@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 import sqlalchemy as sa
+from cluster.local_cluster import NODES
 from harness import AGENCIES, Drill
 
 VHOST = "fundlink_cluster"
@@ -147,3 +148,29 @@ class ClusterDrill(Drill):
         fig.dead_lettered = sum(self.dead_letters(a) for a in AGENCIES)
         fig.notes.append(f"deadlines told {o} of {len(self.overdue_regions)}")
         self.overdue_told = o
+        if fig.lost:
+            fig.notes.extend(self.where_they_stopped(feeds - f, registrations - r))
+
+    def where_they_stopped(self, feeds_open: int, registrations_open: int) -> list[str]:
+        """For a failed drill: at which stage the unanswered hand-offs wait (outbox, queue, consumer)."""
+        notes = [f"unanswered: {feeds_open} feeds (tax → center → tax), "
+                 f"{registrations_open} registrations (center → tax → center)"]
+        for agency in AGENCIES:
+            engine = self.db(agency)
+            with contextlib.suppress(Exception), engine.connect() as conn:
+                unsent = conn.execute(sa.text(
+                    "SELECT event_type, count(*), max(attempts), max(last_error) FROM fundlink_outbox "
+                    "WHERE sent_at IS NULL GROUP BY event_type")).all()
+                done = conn.execute(sa.text(
+                    "SELECT event_type, count(*) FROM fundlink_inbox GROUP BY event_type")).all()
+                notes.append(f"{agency} outbox unsent {[tuple(r) for r in unsent]}; inbox {[tuple(r) for r in done]}")
+            engine.dispose()
+        for node in NODES:
+            with contextlib.suppress(Exception):
+                queues = [q for q in self.cluster.queues(VHOST, via=node) if q["name"].startswith("fundlink.")]
+                notes.append(f"queues via {node}: " + "; ".join(
+                    f"{q['name']} leader {q['leader']} online {sorted(q['online'])} ready {q['messages_ready']} "
+                    f"unacked {q['messages_unacknowledged']} consumers {q['consumers']}" for q in queues))
+                break
+        notes.append(f"service logs: {self.log_dir}")
+        return notes

@@ -47,17 +47,19 @@ class Cluster:
         return {m.split("@")[0] for m in re.findall(r"c\d@localhost", out)}
 
     def queues(self, vhost: str, via: str) -> list[dict]:
-        """name, leader node, online members and messages of every queue in ``vhost``."""
-        out = ctl(via, "list_queues", "-p", vhost, "--no-table-headers", "name", "type", "leader", "online",
-                  "messages")
+        """name, type, leader node, online members, messages (ready, unacknowledged) and consumers of
+        every queue in ``vhost``."""
+        columns = ("name", "type", "leader", "online", "messages", "messages_ready", "messages_unacknowledged",
+                   "consumers")
+        out = ctl(via, "list_queues", "-p", vhost, "--no-table-headers", *columns)
         rows = []
         for line in out.splitlines():
             parts = line.split("\t")
-            if len(parts) < 5:
+            if len(parts) < len(columns):
                 continue
-            name, qtype, leader, online, messages = parts[:5]
-            rows.append({"name": name, "type": qtype, "leader": leader.split("@")[0],
-                         "online": set(re.findall(r"(c\d)@", online)), "messages": int(messages or 0)})
+            row = dict(zip(columns, parts, strict=False))
+            rows.append({**{c: int(row[c] or 0) for c in columns[4:]}, "name": row["name"], "type": row["type"],
+                         "leader": row["leader"].split("@")[0], "online": set(re.findall(r"(c\d)@", row["online"]))})
         return rows
 
     def kill(self, node: str) -> None:

@@ -90,7 +90,7 @@ def test_losing_the_busiest_node_loses_nothing_and_duplicates_nothing(drill):
     d = drill("node_loss")
     seen = lose_a_node(d, HANDOFFS)
     f, victim, port = d.figures, seen["victim"], d.cluster.port(seen["victim"])
-    assert (f.lost, f.duplicated, f.dead_lettered) == (0, 0, 0), f.row()
+    assert (f.lost, f.duplicated, f.dead_lettered) == (0, 0, 0), "\n".join([f.row(), *f.notes])
     assert d.overdue_told == len(OVERDUE_REGIONS), f.row()
     # The killed node led the busiest queues, every one replicated on the three nodes.
     assert all(q["leader"] == victim and q["online"] == set(NODES) for q in seen["busiest"]), seen["busiest"]
