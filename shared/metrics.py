@@ -28,6 +28,9 @@ class ServiceMetrics:
             ev + ["reason"], registry=r)
         self.unroutable = Counter(
             "fundlink_outbox_unroutable_total", "Outbox publishes returned as unroutable", ev, registry=r)
+        self.nacked = Counter(
+            "fundlink_outbox_nacked_total", "Outbox publishes the broker nacked (kept pending and retried)", ev,
+            registry=r)
         self.resubscribed = Counter(
             "fundlink_consumer_resubscribed_total",
             "Times a queue had ready messages but no delivery reached its idle handler, so the service "
@@ -74,6 +77,9 @@ class ServiceMetrics:
     def dead_letter(self, event_type: str, reason: str) -> None:
         self.dead_lettered.labels(self.agency, event_type or "unknown", reason).inc()
         self.last_failure.labels(self.agency, event_type or "unknown", "in").set(time.time())
+
+    def nacked_event(self, event_type: str) -> None:
+        self.nacked.labels(self.agency, event_type).inc()
 
     def unroutable_event(self, event_type: str) -> None:
         self.unroutable.labels(self.agency, event_type).inc()

@@ -75,8 +75,10 @@ DASHBOARDS = {
                 "{{event_type}} → {{agency}}")], "table"),
         panel(3, "Dead-lettered, by reason",
               [("sum by (agency, reason) (fundlink_handoffs_dead_lettered_total)", "{{agency}} {{reason}}")]),
-        panel(4, "Unroutable publishes", [("sum by (agency, event_type) (fundlink_outbox_unroutable_total)",
-                                           "{{agency}} {{event_type}}")]),
+        panel(4, "Unroutable and nacked publishes (retried from the outbox)", [
+            ("sum by (agency, event_type) (fundlink_outbox_unroutable_total)", "unroutable {{agency}} {{event_type}}"),
+            ("sum by (agency, event_type) (increase(fundlink_outbox_nacked_total[5m]))",
+             "nacked (5 m) {{agency}} {{event_type}}")]),
     ]),
     "deadlines": dashboard("fundlink-deadlines", "fundlink: statutory deadlines", [
         panel(1, "Open deadlines by kind",

@@ -244,11 +244,22 @@ class ConfirmingPublisher:
                 result.sent.append(m.key)
             else:
                 result.nacked.append(m.key)
+        if result.nacked:
+            # A nack may come from this channel, not the queue: on RabbitMQ 3.10 a channel that first
+            # publishes to a quorum queue while the queue's record still names a leader on a node just
+            # lost asks that node for ever and nacks every publish to the queue, though the queue has
+            # elected a new leader (tests/cluster/test_publisher_failover.py). A fresh channel reads
+            # the current leader, so the next window goes through a new connection.
+            log.warning("broker nacked %d of %d messages; the next window goes through a new channel",
+                        len(result.nacked), len(tag_to_msg))
+            self.close()
         return result
 
 
-def _retry_delay(attempts: int) -> timedelta:
-    return timedelta(seconds=min(300, 2 ** min(attempts, 8)))
+def _retry_delay(attempts: int, nacked: bool = False) -> timedelta:
+    # A nack is the broker's "not now" (a queue electing a leader): retry within half a minute.
+    # Unroutable is a missing binding, which waits for an operator: back off to five minutes.
+    return timedelta(seconds=min(30 if nacked else 300, 2 ** min(attempts, 8)))
 
 
 class Relay:
@@ -310,7 +321,8 @@ class Relay:
             n = attempts[row_id] + 1
             session.execute(
                 update(t).where(t.c.id == row_id).values(
-                    attempts=n, last_error=reason, next_attempt_at=now + _retry_delay(n)
+                    attempts=n, last_error=reason,
+                    next_attempt_at=now + _retry_delay(n, nacked=row_id not in result.unroutable),
                 )
             )
 

@@ -96,6 +96,7 @@ class Runtime(SharedExtension):
         for spec in self.catalogue.produced_by(self.agency):
             self.metrics.published.labels(self.agency, spec.type)
             self.metrics.unroutable.labels(self.agency, spec.type)
+            self.metrics.nacked.labels(self.agency, spec.type)
         for spec in self.catalogue.consumed_by(self.agency):
             self.metrics.consumed.labels(self.agency, spec.type, "processed")
         self.check = DeliveryCheck(
@@ -172,6 +173,8 @@ class Runtime(SharedExtension):
         types = {r.id: r.event_type for r in rows}
         for row_id in result.sent:
             self.metrics.published_ok(types[row_id])
+        for row_id in result.nacked:
+            self.metrics.nacked_event(types[row_id])
         for row_id, reason in result.unroutable.items():
             self.metrics.unroutable_event(types[row_id])
             log.error("outbox row %s of %s stays pending: %s", row_id, self.agency, reason)

@@ -4,9 +4,11 @@ import subprocess
 from datetime import UTC, datetime
 
 from helpers import FEED_TYPE, count, delete_agency_queues, feed_payload, metric_value, outbox_rows, registry, wait_for
+from kombu import Connection, Queue
 
 from services.tax import models, schemas
 from shared.bus.runtime import AgencyService, http
+from shared.bus.topology import events_exchange
 
 
 class TaxThatFailsAfterPublishing(AgencyService):
@@ -55,6 +57,34 @@ def test_unroutable_event_stays_in_the_outbox_and_is_counted(fleet, amqp_uri):
     assert "unroutable" in rows[0]["last_error"]
     assert metric_value(fleet, "tax", "fundlink_outbox_unroutable_total", event_type=FEED_TYPE) >= 1
     assert metric_value(fleet, "tax", "fundlink_handoffs_published_total", event_type=FEED_TYPE) == 0
+
+
+def test_a_nacked_event_stays_in_the_outbox_is_counted_and_goes_once_the_broker_takes_it(fleet, amqp_uri):
+    """A queue that cannot take the feed (full, reject-publish) makes the broker nack it."""
+    fleet.start("hs_center")
+    fleet.start("tax")
+    fleet.post("hs_center", "/registry", json=registry(), timeout=10).raise_for_status()
+    blocker = Queue("fundlink.test.full", exchange=events_exchange, routing_key="tax.collection.feed_published.v1.#",
+                    queue_arguments={"x-max-length": 0, "x-overflow": "reject-publish"})
+    with Connection(amqp_uri) as conn:
+        blocker(conn.channel()).declare()
+    try:
+        feed = feed_payload()
+        fleet.post("tax", "/feeds", json=feed, timeout=10).raise_for_status()
+        rows = wait_for(lambda: [r for r in outbox_rows(fleet.database("tax"), FEED_TYPE) if r["attempts"] > 1],
+                        message="the feed nacked twice")
+        assert rows[0]["sent_at"] is None and rows[0]["last_error"] == "nacked by the broker", rows
+        assert metric_value(fleet, "tax", "fundlink_outbox_nacked_total", event_type=FEED_TYPE) >= 2
+    finally:
+        with Connection(amqp_uri) as conn:
+            blocker(conn.channel()).delete()
+    # Retried, not dropped: the feed goes on its next attempt and is reconciled. The center's own queue
+    # took every copy (a nack says only that some queue refused), and its inbox kept one.
+    wait_for(lambda: outbox_rows(fleet.database("tax"), FEED_TYPE)[0]["sent_at"] is not None, timeout=90,
+             message="the feed confirmed once the queue was gone")
+    wait_for(lambda: fleet.get("tax", f"/feeds/{feed['feed_id']}").json()["status"] == "reconciled",
+             timeout=90, message="the reconciliation")
+    assert count(fleet.database("hs_center"), "received_feed") == 1
 
 
 def rabbitmqctl(*args):
