@@ -10,7 +10,9 @@ In one run, on the broker and database of AMQP_URI and DATABASE_URL (PostgreSQL)
    lines parsed, signed, published with confirms, checked, copied, verified against the
    manifest and reconciled with the registry, with the peak memory of both processes;
 3. times PostgreSQL COPY of the same rows into a table shaped like the center's;
-4. times a raw pika publish-and-consume of the same bytes, in the same chunk sizes.
+4. times a raw pika publish-and-consume of the same bytes, in the same chunk sizes;
+5. times the center's comparison with the registry alone (its one statement, on the lines it
+   staged, rolled back): a part of the path that can only start once the last line is in.
 
 Goal (issue 5): at most 2x the COPY time, memory flat as the feed grows. No thresholds
 are enforced here; the figures are printed side by side.
@@ -86,8 +88,12 @@ def _measure(args, amqp_uri, database_url, work, sample, keys, say) -> dict:
     copy = _timed_copy(database_url, sample.feed)
     say("raw pika publish and consume of the same bytes")
     raw = _timed_raw_broker(amqp_uri, sample.feed, args.chunk_size)
+    say("the center's comparison with the registry, alone")
+    comparison = _timed_comparison(database_url)
     return {"lines": sample.feed_lines, "bytes": sample.feed.stat().st_size, "push": push, "copy": copy,
-            "raw_broker": raw, "ratio_to_copy": round(push["seconds"] / copy["seconds"], 2)}
+            "raw_broker": raw, "comparison": comparison, "ratio_to_copy": round(push["seconds"] / copy["seconds"], 2),
+            # Staging the lines is itself a COPY of them; the comparison starts after the last one.
+            "copy_plus_comparison_to_copy": round((copy["seconds"] + comparison["seconds"]) / copy["seconds"], 2)}
 
 
 def _args():
@@ -187,6 +193,29 @@ def _timed_copy(database_url: str, feed: Path) -> dict:
     return {"seconds": round(seconds, 2), "lines_per_s": round(rows / seconds)}
 
 
+def _timed_comparison(database_url: str) -> dict:
+    """The center's own statement (services/hs_center/models.py find_discrepancies) on the feed it
+    has just reconciled, in a transaction that is rolled back."""
+    import sqlalchemy as sa
+    from sqlalchemy.orm import Session
+
+    from services.hs_center import domain, models
+
+    engine = sa.create_engine(database_url)
+    try:
+        with Session(engine) as session, session.begin():
+            session.execute(sa.text(f"SET LOCAL search_path TO {SCHEMA}"))
+            feed_no, region, level = session.execute(sa.text(
+                "SELECT feed_no, region_code, region_level FROM detail_feed ORDER BY feed_no DESC LIMIT 1")).one()
+            started = time.perf_counter()
+            found = models.find_discrepancies(session, feed_no, domain.region_prefix(region, level))
+            seconds = time.perf_counter() - started
+            session.rollback()
+    finally:
+        engine.dispose()
+    return {"seconds": round(seconds, 2), "discrepancies": found}
+
+
 # -- 3. the raw broker ---------------------------------------------------------------------------
 def _timed_raw_broker(amqp_uri: str, feed: Path, chunk_size: int) -> dict:
     import pika
@@ -273,6 +302,10 @@ def _table(r: dict) -> str:
     out += ["", f"center timeline (s from the push's start): first chunk {t['first_chunk_s']}, feed complete and "
                 f"checked/reconciled from {t['closing_from_s']}, answered {t['answered_s']}"]
     out += ["", f"push time / COPY time = {r['ratio_to_copy']}x (goal: at most 2x)"]
+    cmp_ = r["comparison"]
+    out += [f"the comparison with the registry alone: {cmp_['seconds']} s ({cmp_['discrepancies']} found); "
+            f"COPY + comparison = {r['copy_plus_comparison_to_copy']}x COPY (the lines are staged by COPY, "
+            f"and compared once the last is in)"]
     return "\n".join(out)
 
 

@@ -43,6 +43,9 @@ def test_the_feed_benchmark_prints_its_figures_beside_copy_and_the_raw_broker(am
     assert figures["lines"] == 3000 and figures["push"]["status"] == "discrepancies"
     assert {"seconds", "lines_per_s"} <= figures["copy"].keys() and figures["raw_broker"]["messages"] == 6
     assert figures["ratio_to_copy"] == round(figures["push"]["seconds"] / figures["copy"]["seconds"], 2)
+    # The comparison re-run alone (rolled back) finds what the center's answer reported.
+    assert figures["comparison"]["discrepancies"] == figures["push"]["discrepancies"] > 0, figures["comparison"]
+    assert "copy_plus_comparison_to_copy" in figures
     if default_vhost(amqp_uri):  # it ran on a vhost of its own, now gone
         assert BENCH_VHOST not in vhosts()
 
