@@ -19,14 +19,15 @@ import uuid
 
 import pytest
 from cluster.local_cluster import ctl, wait_until
-from kombu import Connection, Queue
+from kombu import Connection
 
 from shared.bus.outbox import ConfirmingPublisher, OutMessage
-from shared.bus.topology import EVENTS_EXCHANGE, dead_letter_exchange, events_exchange, service_queue_arguments
+from shared.bus.topology import EVENTS_EXCHANGE, dead_letter_exchange, events_exchange, queue_name, service_queue
 
 pytestmark = [pytest.mark.cluster, pytest.mark.integration]
 VHOST = "fundlink_publisher_failover"
-QUEUES = [f"fundlink.probe.q{i}" for i in range(4)]
+KEYS = [f"q{i}" for i in range(4)]  # routing keys of the probe agency's queues
+QUEUES = [queue_name("probe", key) for key in KEYS]
 
 
 def _ra_servers(node: str, action: str) -> str:
@@ -38,7 +39,7 @@ def _ra_servers(node: str, action: str) -> str:
 
 
 def _window(publisher: ConfirmingPublisher):
-    messages = [OutMessage(i, str(uuid.uuid4()), EVENTS_EXCHANGE, f"probe.q{i % len(QUEUES)}.x", {}, b"{}")
+    messages = [OutMessage(i, str(uuid.uuid4()), EVENTS_EXCHANGE, f"{KEYS[i % len(KEYS)]}.x", {}, b"{}")
                 for i in range(2 * len(QUEUES))]
     return publisher.publish(messages)
 
@@ -50,9 +51,8 @@ def test_a_channel_nacked_while_no_leader_was_known_is_replaced(cluster):
         channel = conn.channel()
         events_exchange(channel).declare()
         dead_letter_exchange(channel).declare()
-        for q in QUEUES:
-            Queue(q, exchange=events_exchange, routing_key=f"{q.removeprefix('fundlink.')}.#", durable=True,
-                  queue_arguments=service_queue_arguments("probe"))(channel).declare()
+        for key in KEYS:
+            service_queue("probe", key)(channel).declare()
     led = {q["name"]: q["leader"] for q in cluster.queues(VHOST, via="c2")}
     assert all(led[q] == "c1" for q in QUEUES), led
     publisher = ConfirmingPublisher(c2, confirm_timeout=60)
